@@ -1,0 +1,20 @@
+"""One function per step kind: read the inputs, call the stage package, write the outputs.
+
+Each runner writes only inside its own step directory and returns a dict of facts for the
+manifest. Interrupted steps: training resumes from its last whole checkpoint; generation
+resumes seed by seed; the others are cheap and start over.
+
+    runtime.py   what runners share (store, progress hook, loaded generators)
+    build.py     asset, train, merge
+    generate.py  generate
+    score.py     score (+ read_score for figures)
+"""
+
+from repro.pipeline.runners.build import run_asset, run_merge, run_train
+from repro.pipeline.runners.generate import run_generate
+from repro.pipeline.runners.runtime import Runtime
+from repro.pipeline.runners.score import read_score, run_score
+
+RUNNERS = {"asset": run_asset, "train": run_train, "merge": run_merge, "generate": run_generate, "score": run_score}
+
+__all__ = ["RUNNERS", "Runtime", "read_score"]
