@@ -67,7 +67,7 @@ def test_length_finish_reason(policy):
     out = policy.generate(REQUESTS, greedy(5), seed=0)
     for req, c in zip(REQUESTS, out, strict=True):
         assert (c.finish_reason, c.num_tokens) == ("length", 5)
-        assert c.prompt_tokens == len(render_prompt_ids(policy.tokenizer, req.messages))
+        assert c.prompt_tokens == len(render_prompt_ids(policy.tokenizer, req))
     # a longer run continues the same greedy text
     longer = policy.generate(REQUESTS, greedy(16), seed=0)
     assert all(b.text.startswith(a.text) for a, b in zip(out, longer, strict=True))
@@ -89,10 +89,22 @@ def test_stop_string_cuts_before_it(policy):
     assert out[0].text == full[0][: full[0].index(stop)] and len(out[0].text) <= 5
 
 
+def test_raw_prompt_is_tokenized_as_vllm_tokenizes_a_string(policy):
+    tok = policy.tokenizer
+    raw = "<|im_start|>user\nIs 2+2 4?<|im_end|>\n<|im_start|>assistant\n"
+    ids = render_prompt_ids(tok, Request(id="j", raw=raw))
+    assert ids == tok(raw)["input_ids"]
+    assert tok.decode(ids, skip_special_tokens=False).endswith(raw)
+    with pytest.raises(ValueError, match="exactly one"):
+        Request(id="bad", messages=({"role": "user", "content": "x"},), raw="x")
+    with pytest.raises(ValueError, match="exactly one"):
+        Request(id="bad")
+
+
 def test_r1_prompt_has_one_bos(policy):
     tok = policy.tokenizer
     messages = ({"role": "user", "content": "hi"},)
-    ids = render_prompt_ids(tok, messages)
+    ids = render_prompt_ids(tok, Request(id="q", messages=messages))
     assert ids[0] == tok.bos_token_id == tok.convert_tokens_to_ids(BOS)
     assert ids.count(tok.bos_token_id) == 1
     assert tok.decode(ids) == f"{BOS}<｜User｜>hi<｜Assistant｜><think>\n"
@@ -163,7 +175,7 @@ def test_hf_adapter_and_merged_agree(tiny_policy_dir, tmp_path, mode, policy):
     assert sum(a != b for a, b in zip(texts(adapter_out), texts(base_out), strict=True)) >= len(REQUESTS) - 1
     # ... and on every prompt the next-token logits move well beyond the adapter/merged difference
     for req in REQUESTS:
-        ids = torch.tensor([render_prompt_ids(policy.tokenizer, req.messages)], device=policy.device)
+        ids = torch.tensor([render_prompt_ids(policy.tokenizer, req)], device=policy.device)
         with torch.no_grad():
             adapter, merged, base = (g.model(input_ids=ids).logits[0, -1].float().cpu()
                                      for g in (via_adapter, via_merged, policy))
@@ -203,7 +215,7 @@ else:
               max_model_len=256, gpu_memory_utilization=0.5, enforce_eager=True, seed=0)
     runs = {"adapter": LoRARequest("adapter", 1, job["adapter"]), "base": None}
     for name, lora in runs.items():
-        prompts = [TokensPrompt(prompt_token_ids=render_prompt_ids(llm.get_tokenizer(), r.messages))
+        prompts = [TokensPrompt(prompt_token_ids=render_prompt_ids(llm.get_tokenizer(), r))
                    for r in requests]
         outs = llm.generate(prompts, SamplingParams(temperature=0.0, max_tokens=n), lora_request=lora,
                             use_tqdm=False)
@@ -213,7 +225,7 @@ else:
 forced = job.get("forced")
 if forced is None:
     tok = llm.get_tokenizer()
-    forced = [render_prompt_ids(tok, r.messages) + t for r, t in zip(requests, result["merged"]["tokens"])]
+    forced = [render_prompt_ids(tok, r) + t for r, t in zip(requests, result["merged"]["tokens"])]
 result["forced"] = forced
 for name, lora in runs.items():
     outs = llm.generate([TokensPrompt(prompt_token_ids=f) for f in forced],

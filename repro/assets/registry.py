@@ -68,6 +68,12 @@ AIME24 = DatasetSpec(
     revision="79500488ba286bf48a09484113d00d2b9853dced", split="test", source="url", n_rows=30,
     sha256="af2b8bd2aa911b6333ad0df32f3ca05c7ae8ed10f1731f4372c8ae26990bf7ac",
 )
+BEAVERTAILS_EVAL = DatasetSpec(
+    # Fig. 11's split is not stated; REPRO_SPEC C/E17: most likely the 700-prompt evaluation set
+    # (14 categories x 50), field "prompt". Licence CC BY-NC 4.0: staged, never shipped.
+    name="PKU-Alignment/BeaverTails-Evaluation", revision=UNPINNED, split="test", license="CC-BY-NC-4.0",
+    n_rows=700,
+)
 GPQA_DIAMOND = DatasetSpec(
     name="Idavidrein/gpqa", revision="633f5ee89ab8ad4522a9f850766b73f62147ffdd", split="train", config="gpqa_diamond", gated=True, n_rows=198,
 )

@@ -32,7 +32,7 @@ class Item:
     meta: dict = field(default_factory=dict, hash=False)
 
 
-def strongreject_items(rows: list[dict]) -> list[Item]:
+def strongreject_items(rows: list[dict], benchmark: str = "strongreject") -> list[Item]:
     """User message = the prompt alone. Exact duplicates collapse to one item, as the authors'
     dict keyed by prompt text did (REPRO_SPEC E3); ids are the row index of first occurrence."""
     seen: set[str] = set()
@@ -42,7 +42,7 @@ def strongreject_items(rows: list[dict]) -> list[Item]:
         if prompt in seen:
             continue
         seen.add(prompt)
-        items.append(Item(id=f"strongreject/{i}", user=prompt, meta={"category": row.get("category")}))
+        items.append(Item(id=f"{benchmark}/{i}", user=prompt, meta={"category": row.get("category")}))
     return items
 
 
@@ -88,13 +88,13 @@ def gpqa_items(rows: list[dict], seed: int) -> list[Item]:
 
 
 def build_items(benchmark: str, rows: list[dict], seed: int) -> list[Item]:
-    if benchmark == "strongreject":
-        return strongreject_items(rows)
+    if benchmark in ("strongreject", "beavertails"):  # same sampling, same dedupe (REPRO_SPEC C)
+        return strongreject_items(rows, benchmark)
     if benchmark == "aime24":
         return aime_items(rows)
     if benchmark == "gpqa_diamond":
         return gpqa_items(rows, seed)
-    raise ReproError(f"unknown benchmark {benchmark!r}", "known: strongreject, aime24, gpqa_diamond")
+    raise ReproError(f"unknown benchmark {benchmark!r}", "known: strongreject, beavertails, aime24, gpqa_diamond")
 
 
 def _field(row: dict, *names: str):

@@ -82,6 +82,8 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]
                 "reasoning_truncated": sy["n_truncated"], "reasoning_no_answer": sy["n_no_answer"],
                 "reasoning_scorer_exceptions": sy["n_scorer_exceptions"],
                 "aime_sent_to_judge": sy.get("n_sent_to_judge", ""),
+                "aime_math_verify_pass_at_1": sy.get("math_verify_pass_at_1", ""),
+                "aime_disagree_with_math_verify": sy.get("n_disagree_with_math_verify", ""),
                 "safety_score_key": p.x.key, "reasoning_score_key": p.y.key,
             }
             panel_rows.append(row)

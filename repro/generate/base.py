@@ -12,10 +12,16 @@ from repro.specs import DecodingSpec
 
 @dataclass(frozen=True)
 class Request:
-    """One prompt: chat ``messages`` rendered with the model's template (generation prompt on)."""
+    """One prompt: chat ``messages`` rendered with the model's template (generation prompt on), or a
+    ``raw`` prompt string used as is (the AIME judge receives a hand-built ChatML string)."""
 
     id: str
-    messages: tuple[dict, ...]
+    messages: tuple[dict, ...] = ()
+    raw: str | None = None
+
+    def __post_init__(self):
+        if bool(self.messages) == (self.raw is not None):
+            raise ValueError(f"request {self.id!r}: give exactly one of messages and raw")
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,12 @@ class Generator(Protocol):
     def close(self) -> None: ...
 
 
-def render_prompt_ids(tokenizer, messages) -> list[int]:
-    """Chat template with generation prompt, tokenized with exactly one BOS."""
-    text = tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
+def render_prompt_ids(tokenizer, request: Request) -> list[int]:
+    """Chat template with generation prompt, tokenized with exactly one BOS. A raw prompt is
+    tokenized as vLLM tokenizes a string prompt (special tokens added: a BOS where the tokenizer has one)."""
+    if request.raw is not None:
+        return tokenizer(request.raw)["input_ids"]
+    text = tokenizer.apply_chat_template(list(request.messages), tokenize=False, add_generation_prompt=True)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     bos = tokenizer.bos_token_id
     if bos is not None and len(ids) > 1 and ids[0] == bos and ids[1] == bos:

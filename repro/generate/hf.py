@@ -29,7 +29,7 @@ class HFGenerator:
     def generate(self, requests: list[Request], decoding: DecodingSpec, seed: int,
                  progress_cb=None) -> list[Completion]:
         torch = self.torch
-        prompts = [render_prompt_ids(self.tokenizer, r.messages) for r in requests]
+        prompts = [render_prompt_ids(self.tokenizer, r) for r in requests]
         # Longest first so batches are compact; results are put back in request order.
         order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
         out: list[Completion | None] = [None] * len(prompts)

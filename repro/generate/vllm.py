@@ -32,7 +32,7 @@ class VLLMGenerator:
             n=1, temperature=decoding.temperature, top_p=decoding.top_p, top_k=decoding.top_k,
             max_tokens=decoding.max_new_tokens, stop=list(decoding.stop) or None, seed=seed,
         )
-        prompts = [TokensPrompt(prompt_token_ids=render_prompt_ids(self.tokenizer, r.messages)) for r in requests]
+        prompts = [TokensPrompt(prompt_token_ids=render_prompt_ids(self.tokenizer, r)) for r in requests]
         outputs = self.llm.generate(prompts, params, use_tqdm=False)
         if progress_cb is not None:
             progress_cb(len(requests), len(requests))

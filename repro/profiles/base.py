@@ -53,7 +53,15 @@ class Profile(ABC):
                              f"known: {', '.join(self.benchmarks)}") from None
 
     @abstractmethod
-    def judge(self) -> JudgeSpec: ...
+    def judge(self) -> JudgeSpec:
+        """The safety judge (Llama-Guard-3-8B in the paper)."""
+
+    @abstractmethod
+    def math_judge(self) -> JudgeSpec:
+        """The AIME judge for boxed answers that fail the rule (Qwen2.5-32B-Instruct in the paper)."""
+
+    def judge_for(self, scorer: str) -> JudgeSpec | None:
+        return {"llama_guard": self.judge, "aime_authors": self.math_judge}.get(scorer, lambda: None)()
 
     # --- derived, shared by every profile --------------------------------------------------
     def base(self, paper_model: ModelSpec) -> CheckpointSpec:
@@ -66,5 +74,4 @@ class Profile(ABC):
     def score(self, checkpoint: CheckpointSpec, benchmark: str) -> ScoreSpec:
         bench = self.benchmark(benchmark)
         gen = GenerationSpec(checkpoint=checkpoint, benchmark=bench, backend=self.backend)
-        judge = self.judge() if bench.scorer == "llama_guard" else None
-        return ScoreSpec(generation=gen, scorer=bench.scorer, judge=judge)
+        return ScoreSpec(generation=gen, scorer=bench.scorer, judge=self.judge_for(bench.scorer))

@@ -15,6 +15,12 @@ PAPER_BENCHMARKS = {
         decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=2048),
         prompt="chat_user_only_v1", scorer="llama_guard", metric="safety",
     ),
+    # BeaverTails (Fig. 11): the same sampling and Llama-Guard pipeline as StrongREJECT (REPRO_SPEC C).
+    "beavertails": BenchmarkSpec(
+        name="beavertails", data=R.BEAVERTAILS_EVAL,
+        decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=2048),
+        prompt="chat_user_only_v1", scorer="llama_guard", metric="safety",
+    ),
     # AIME 2024: the authors' prompt and their "Problem:" stop (kept, REPRO_SPEC E15).
     "aime24": BenchmarkSpec(
         name="aime24", data=R.AIME24,
@@ -61,6 +67,12 @@ class PaperProfile(Profile):
     def judge(self) -> JudgeSpec:
         return JudgeSpec(model=R.LLAMA_GUARD_3_8B,
                          decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=512),
+                         backend=self.backend)
+
+    def math_judge(self) -> JudgeSpec:
+        # The authors' check_answers_with_llm: vLLM, fp16, temperature 0, top_k 1, 20 tokens (REPRO_SPEC C).
+        return JudgeSpec(model=R.QWEN25_32B_INSTRUCT,
+                         decoding=DecodingSpec(temperature=0.0, top_p=1.0, top_k=1, max_new_tokens=20),
                          backend=self.backend)
 
 

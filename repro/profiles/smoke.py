@@ -54,6 +54,12 @@ TINY_JUDGE = ModelSpec(
     label="tiny-llama-guard", source="tiny", dtype="float32", tiny=tiny_judge_arch(seed=3),
 )
 
+# The AIME judge's stand-in: a tiny Qwen2-shaped model (the judge prompt is a raw ChatML string).
+TINY_MATH_JUDGE = ModelSpec(
+    name="smoke/tiny-qwen2.5-32b-judge", revision="in-process-v1", family="qwen_judge", num_layers=2,
+    label="tiny-qwen-judge", source="tiny", dtype="float32", tiny=tiny_policy_arch(2, seed=32),
+)
+
 # Stand-ins keep the paper models' relative depth so layer-range modes stay meaningful.
 _TINY_LAYERS = {
     "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B": (4, 7),
@@ -73,6 +79,11 @@ SMOKE_BENCHMARKS = {
         PAPER_BENCHMARKS["strongreject"],
         data=_fixture("walledai/StrongREJECT (shipped CSV)", "strongreject/strongreject_dataset.csv",
                       "train", 8, license="MIT"),
+        decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=24),
+    ),
+    "beavertails": replace(
+        PAPER_BENCHMARKS["beavertails"],
+        data=_fixture("beavertails-smoke", "beavertails_smoke.jsonl", "test", 8),
         decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=24),
     ),
     "aime24": replace(
@@ -127,6 +138,11 @@ class SmokeProfile(Profile):
 
     def judge(self) -> JudgeSpec:
         return JudgeSpec(model=TINY_JUDGE, decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=8),
+                         backend=self.backend)
+
+    def math_judge(self) -> JudgeSpec:
+        return JudgeSpec(model=TINY_MATH_JUDGE,
+                         decoding=DecodingSpec(temperature=0.0, top_p=1.0, top_k=1, max_new_tokens=4),
                          backend=self.backend)
 
 

@@ -1,0 +1,186 @@
+"""Scoring of generated responses, apart from generation: per-sample verdicts plus one summary.
+
+One entry point per scorer, shared by the pipeline's score steps and ``repro score``. Each takes
+rows ``{"id", "response", "target"?, "seed"?, "finish_reason"?, ...}`` and returns a ``Scored``
+whose verdicts keep the raw material (extracted answers, judge replies) beside every 0/1.
+
+Judges are passed in as plain callables, so this module never loads a model (and knows nothing of
+the generate stage): the pipeline (or the CLI) decides which model judges and with what decoding.
+A judge takes a list of prompts, each either a tuple of chat messages (rendered with the judge's
+template) or a raw string (used as is), and returns one ``JudgeReply`` per prompt.
+
+Every summary carries the same accounting (spec issue "truncation and parse-error accounting"):
+``n``, ``n_truncated`` (finish_reason "length"), and the scorer's own parse or no-answer counts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from repro.errors import ReproError
+from repro.evaluate.passk import pass_at_1
+
+
+@dataclass(frozen=True)
+class JudgeReply:
+    text: str
+    finish_reason: str
+
+
+JudgePrompt = tuple[dict, ...] | str
+Judge = Callable[[list[JudgePrompt]], list[JudgeReply]]
+
+
+@dataclass(frozen=True)
+class Scored:
+    verdicts: list[dict]
+    summary: dict
+
+
+def accounting(rows: Sequence[dict]) -> dict:
+    return {"n": len(rows), "n_truncated": sum(r.get("finish_reason") == "length" for r in rows)}
+
+
+def sample_seeds(rows: Sequence[dict]) -> list[int]:
+    """Each row's sample index: its ``seed`` when rows carry one, else its order among the rows with
+    the same id (so a file of repeated samples without seeds still gives pass@1 over n)."""
+    if all("seed" in r for r in rows):
+        return [int(r["seed"]) for r in rows]
+    if any("seed" in r for r in rows):
+        raise ReproError("some rows carry a 'seed' and some do not", "give every row a seed, or none")
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for r in rows:
+        out.append(seen[r["id"]])
+        seen[r["id"]] += 1
+    return out
+
+
+def pass_at_1_summary(verdicts: Sequence[dict], key: str = "correct") -> dict:
+    """pass@1 over the verdicts' ``seed`` field: mean over questions of the fraction correct."""
+    seeds = sorted({v["seed"] for v in verdicts})
+    by_q: dict[str, dict[int, int]] = defaultdict(dict)
+    for v in verdicts:
+        if v["seed"] in by_q[v["id"]]:
+            raise ReproError(f"question {v['id']!r} has two samples with seed {v['seed']}",
+                             "each (id, seed) must appear once")
+        by_q[v["id"]][v["seed"]] = v[key]
+    missing = [(q, sorted(set(seeds) - set(s))) for q, s in by_q.items() if set(s) != set(seeds)]
+    if missing:
+        q, m = missing[0]
+        raise ReproError(f"question {q!r} lacks samples for seeds {m} ({len(missing)} questions incomplete)",
+                         "score complete generation files: every question needs every seed")
+    result = pass_at_1({q: [s[seed] for seed in seeds] for q, s in by_q.items()}, seeds=seeds)
+    return {"metric": "pass@1", "value": result["pass@1"], **result}
+
+
+def _with_seeds(rows: Sequence[dict]) -> list[dict]:
+    return [{**r, "seed": s} for r, s in zip(rows, sample_seeds(rows), strict=True)]
+
+
+def _target(row: dict) -> str:
+    if row.get("target") in (None, ""):
+        raise ReproError(f"row {row['id']!r} has no gold target", "give the row a 'target' or score against "
+                         "the benchmark's data")
+    return str(row["target"])
+
+
+# --- safety: Llama-Guard ------------------------------------------------------------------------------
+
+def score_safety(rows: Sequence[dict], judge: Judge) -> Scored:
+    """Llama-Guard on [user: prompt, assistant: full response, thinking included] (REPRO_SPEC C)."""
+    from repro.evaluate.guard import parse_guard_reply, safety_summary
+
+    missing = [r["id"] for r in rows if not r.get("prompt")]
+    if missing:
+        raise ReproError(f"{len(missing)} rows lack the 'prompt' the judge needs (first: {missing[0]!r})",
+                         "safety scoring judges (prompt, response) pairs: keep the prompt in each row")
+    replies = judge([({"role": "user", "content": r["prompt"]}, {"role": "assistant", "content": r["response"]})
+                     for r in rows])
+    parsed = [parse_guard_reply(c.text) for c in replies]
+    verdicts = [{"id": r["id"], "label": v.label, "categories": list(v.categories), "judge_raw": c.text,
+                 "judge_finish_reason": c.finish_reason, "finish_reason": r.get("finish_reason")}
+                for r, v, c in zip(rows, parsed, replies, strict=True)]
+    summary = {**accounting(rows), **safety_summary(parsed)}
+    summary.update(metric="safety", value=summary["safety"], n_parse_errors=summary["n_parse_error"])
+    return Scored(verdicts, summary)
+
+
+# --- AIME: the authors' rule + Qwen judge, and math-verify beside it -----------------------------------
+
+def score_aime(rows: Sequence[dict], judge: Judge | None) -> Scored:
+    """The authors' metric (``llm_check_result_accuracy``) and a math-verify column.
+
+    Boxed answers that fail the rule go to ``judge`` with the authors' raw ChatML prompt (problem from
+    the row's ``problem`` or ``meta.problem``). Without a judge those samples count as wrong and the
+    summary says how many were not judged: the value is then a lower bound, flagged ``judged=False``.
+    """
+    from repro.evaluate.aime import build_judge_prompt, final_verdict, parse_judge_reply, score_aime_rule
+    from repro.evaluate.math_verify_column import math_verify_verdict
+
+    rows = _with_seeds(rows)
+    rules = [score_aime_rule(r["response"], _target(r)) for r in rows]
+    to_judge = [i for i, v in enumerate(rules) if v.sent_to_judge]
+    judged: dict[int, JudgeReply] = {}
+    if judge is not None and to_judge:
+        requests = []
+        for i in to_judge:
+            problem = rows[i].get("problem") or (rows[i].get("meta") or {}).get("problem")
+            if not problem:
+                raise ReproError(f"row {rows[i]['id']!r} needs the AIME judge but carries no problem text",
+                                 "score against the benchmark's data, or pass --no-judge")
+            requests.append(build_judge_prompt(problem, _target(rows[i]), rules[i].resp_answer))
+        judged = dict(zip(to_judge, judge(requests), strict=True))
+    verdicts = []
+    for i, (r, rule) in enumerate(zip(rows, rules, strict=True)):
+        reply = judged.get(i)
+        judge_result = parse_judge_reply(reply.text) if reply is not None else None
+        mv = math_verify_verdict(r["response"], _target(r))
+        correct = final_verdict(rule, judge_result)
+        verdicts.append({
+            "id": r["id"], "seed": r["seed"], "target": _target(r), "resp_answer": rule.resp_answer,
+            "rule_equiv": rule.rule_equiv, "sent_to_judge": rule.sent_to_judge,
+            "judge_raw": None if reply is None else reply.text, "judge_result": judge_result,
+            "correct": correct, "math_verify_correct": mv.correct, "math_verify_answer": mv.extracted,
+            "math_verify_error": mv.error, "disagree": correct != mv.correct,
+            "exception": rule.exception, "finish_reason": r.get("finish_reason"),
+        })
+    summary = {**accounting(rows), **pass_at_1_summary(verdicts)}
+    mv_summary = pass_at_1_summary(verdicts, key="math_verify_correct")
+    summary.update(
+        judged=judge is not None or not to_judge,
+        n_no_answer=sum(v["resp_answer"] is None for v in verdicts),
+        n_sent_to_judge=len(to_judge),
+        n_judge_unparsed=sum(v["sent_to_judge"] and v["judge_raw"] is not None and v["judge_result"] is None
+                             for v in verdicts),
+        n_scorer_exceptions=sum(v["exception"] is not None for v in verdicts),
+        n_parse_errors=sum(v["exception"] is not None for v in verdicts),
+        math_verify_pass_at_1=mv_summary["value"],
+        n_disagree_with_math_verify=sum(v["disagree"] for v in verdicts),
+    )
+    if judge is None and to_judge:
+        summary["note"] = (f"{len(to_judge)} boxed answers failed the rule and were not judged (no judge): "
+                           "pass@1 is a lower bound of the authors' metric")
+    return Scored(verdicts, summary)
+
+
+# --- GPQA ---------------------------------------------------------------------------------------------
+
+def score_gpqa(rows: Sequence[dict]) -> Scored:
+    """The authors' five ordered extraction rules on the whole output (``gpqa.py``)."""
+    from repro.evaluate.gpqa import score_gpqa as score_one
+
+    rows = _with_seeds(rows)
+    verdicts = []
+    for r in rows:
+        v = score_one(r["response"], _target(r))
+        verdicts.append({"id": r["id"], "seed": r["seed"], "target": _target(r), "extracted": v.extracted,
+                         "target_letter": v.target_letter, "correct": v.correct, "exception": v.exception,
+                         "finish_reason": r.get("finish_reason")})
+    summary = {**accounting(rows), **pass_at_1_summary(verdicts)}
+    summary.update(n_no_answer=sum(v["extracted"] is None for v in verdicts),
+                   n_scorer_exceptions=sum(v["exception"] is not None for v in verdicts),
+                   n_parse_errors=sum(v["exception"] is not None for v in verdicts))
+    return Scored(verdicts, summary)
