@@ -1,0 +1,119 @@
+"""``repro score BENCHMARK FILE.jsonl``: score responses that were generated elsewhere.
+
+Each line is ``{"id": ..., "response": ...}`` with the benchmark's own ids (``aime24/<id>``,
+``gpqa_diamond/<Record ID>``, ``strongreject/<row>``, ``beavertails/<row>``, ``HumanEval/0``,
+``Mbpp/2``), optionally ``"target"`` (overrides the gold answer), ``"seed"`` (the sample's seed; for
+GPQA it also fixes the choice order, so a GPQA line needs a seed or a target) and
+``"finish_reason"`` (``"length"`` counts as truncated). Gold answers, problems and prompts come from
+the profile's copy of the benchmark data, so scoring needs no generation and no GPU (judges aside).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from repro.errors import ReproError
+from repro.evaluate.scoring import JudgeReply, Scored
+
+SCORABLE = ("aime24", "gpqa_diamond", "humaneval", "mbpp", "strongreject", "beavertails")
+
+
+def read_responses(path: Path) -> list[dict]:
+    """The lines of a responses file, each checked: a JSON object with a string id and response."""
+    if not path.is_file():
+        raise ReproError(f"no responses file at {path}", "give the path of a .jsonl file, one response per line")
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ReproError(f"{path}:{n} is not valid JSON ({exc.msg})",
+                                 'write one object per line: {"id": ..., "response": ...}') from None
+            if not isinstance(row, dict) or not isinstance(row.get("id"), str | int) \
+                    or not isinstance(row.get("response"), str):
+                raise ReproError(f'{path}:{n} lacks a string "id" and a string "response"',
+                                 'write one object per line: {"id": ..., "response": ...}')
+            row["id"] = str(row["id"])
+            rows.append(row)
+    if not rows:
+        raise ReproError(f"{path} holds no responses", "write one JSON object per line")
+    return rows
+
+
+def _gold(benchmark: str, profile, rows: list[dict]) -> list[dict]:
+    """Rows completed with target, prompt and problem from the benchmark's data."""
+    needs_data = [r for r in rows if "target" not in r or benchmark in ("strongreject", "beavertails", "aime24")]
+    if not needs_data:
+        return rows
+    from repro.assets.datasets import load_rows
+    from repro.evaluate.benchmarks import build_items
+
+    data = load_rows(profile.benchmark(benchmark).data)
+    cache: dict[int, dict] = {}
+
+    def items(seed: int) -> dict:
+        if seed not in cache:
+            cache[seed] = {it.id: it for it in build_items(benchmark, data, seed)}
+        return cache[seed]
+
+    out = []
+    for r in rows:
+        if benchmark == "gpqa_diamond" and "target" not in r and "seed" not in r:
+            raise ReproError(f"GPQA line {r['id']!r} has neither a seed nor a target",
+                             "the choice order depends on the seed: add the sample's seed (or its target)")
+        table = items(int(r.get("seed", 0)))
+        it = table.get(r["id"])
+        if it is None:
+            if "target" in r and benchmark not in ("strongreject", "beavertails"):
+                out.append(r)
+                continue
+            known = ", ".join(list(table)[:3])
+            raise ReproError(f"unknown {benchmark} id {r['id']!r}", f"ids look like: {known}, ...")
+        out.append({"prompt": it.user, "meta": it.meta, **r, **({} if "target" in r else {"target": it.target})})
+    return out
+
+
+def local_judge(model_path: Path, backend: str, decoding, dtype: str = "bfloat16"):
+    """A judge callable over a local model directory (Llama-Guard-3-8B, Qwen2.5-32B-Instruct, or a stand-in)."""
+    from repro.generate import Request, load_generator
+
+    gen = None
+
+    def run(prompts):
+        nonlocal gen
+        if gen is None:
+            gen = load_generator(backend, model_path, dtype)
+        requests = [Request(id=str(i), raw=p) if isinstance(p, str) else Request(id=str(i), messages=p)
+                    for i, p in enumerate(prompts)]
+        return [JudgeReply(c.text, c.finish_reason) for c in gen.generate(requests, decoding, seed=0)]
+
+    return run
+
+
+def rescore(benchmark: str, path: Path, profile, judge_path: Path | None = None, backend: str = "hf",
+            judge_dtype: str = "bfloat16") -> Scored:
+    from repro.evaluate import scoring
+
+    if benchmark not in SCORABLE:
+        raise ReproError(f"cannot score benchmark {benchmark!r}", f"choose one of: {', '.join(SCORABLE)}")
+    rows = read_responses(path)
+    if benchmark in ("humaneval", "mbpp"):
+        from repro.evaluate.code import load_code_problems, score_code
+
+        problems = load_code_problems(benchmark, profile)
+        return score_code(benchmark, problems, rows)
+    rows = _gold(benchmark, profile, rows)
+    if benchmark == "gpqa_diamond":
+        return scoring.score_gpqa(rows)
+    judge_spec = profile.judge_for(profile.benchmark(benchmark).scorer)
+    judge = None if judge_path is None else local_judge(judge_path, backend, judge_spec.decoding, judge_dtype)
+    if benchmark == "aime24":
+        return scoring.score_aime(rows, judge=judge)
+    if judge is None:
+        raise ReproError(f"{benchmark} is scored by Llama-Guard-3-8B, and no judge was given",
+                         "pass --judge PATH (a local copy of meta-llama/Llama-Guard-3-8B)")
+    return scoring.score_safety(rows, judge=judge)

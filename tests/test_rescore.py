@@ -1,0 +1,91 @@
+"""``repro score BENCHMARK FILE.jsonl``: rescoring shipped responses without generation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_cli import _one_error_line, repro
+
+from repro.assets.datasets import load_rows
+from repro.evaluate.benchmarks import build_items
+from repro.profiles import get_profile
+
+SMOKE = get_profile("smoke")
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _items(benchmark, seed=0):
+    return build_items(benchmark, load_rows(SMOKE.benchmark(benchmark).data), seed)
+
+
+def test_aime_rescoring_from_ids_with_truncation_and_target_override(tmp_path):
+    items = _items("aime24")
+    rows = [
+        {"id": items[0].id, "response": f"<think>easy</think> Final Answer: \\boxed{{{items[0].target}}}"},
+        {"id": items[1].id, "response": "<think>I keep going and going", "finish_reason": "length"},
+        # an overridden gold answer: the file's own target wins over the data's
+        {"id": items[2].id, "response": "\\boxed{7}", "target": "7"},
+    ]
+    proc = repro("score", "aime24", str(_write(tmp_path / "r.jsonl", rows)), "--profile", "smoke",
+                 "--verdicts", str(tmp_path / "v.jsonl"))
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    assert (s["benchmark"], s["n"], s["n_questions"], s["n_truncated"], s["n_no_answer"]) == ("aime24", 3, 3, 1, 1)
+    assert s["value"] == pytest.approx(2 / 3)
+    assert s["math_verify_pass_at_1"] == pytest.approx(2 / 3)
+    verdicts = [json.loads(x) for x in (tmp_path / "v.jsonl").read_text().splitlines()]
+    assert [v["correct"] for v in verdicts] == [1, 0, 1] and verdicts[2]["target"] == "7"
+
+
+def test_gpqa_rescoring_uses_each_seeds_choice_order(tmp_path):
+    rows = []
+    for seed in (0, 1):
+        for k, it in enumerate(_items("gpqa_diamond", seed)):
+            letter = it.target.strip("()") if k % 2 == 0 else "Z"
+            rows.append({"id": it.id, "seed": seed, "response": f"Final Answer: \\boxed{{{letter}}}"})
+    proc = repro("score", "gpqa_diamond", str(_write(tmp_path / "r.jsonl", rows)), "--profile", "smoke")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    n_q = len(_items("gpqa_diamond"))
+    assert (s["n_questions"], s["n_samples_per_question"]) == (n_q, 2)
+    assert s["value"] == pytest.approx(sum(k % 2 == 0 for k in range(n_q)) / n_q)
+
+
+def test_safety_rescoring_with_a_local_judge(tmp_path, tiny_judge_dir):
+    items = _items("beavertails")
+    rows = [{"id": it.id, "response": "<think>harmful</think> I can't help with that."} for it in items[:3]]
+    path = _write(tmp_path / "r.jsonl", rows)
+    line = _one_error_line(repro("score", "beavertails", str(path), "--profile", "smoke"))
+    assert "no judge was given" in line and "--judge" in line
+    proc = repro("score", "beavertails", str(path), "--profile", "smoke", "--judge", str(tiny_judge_dir))
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    assert s["n"] == 3 and s["n_safe"] + s["n_unsafe"] + s["n_parse_error"] == 3
+
+
+@pytest.mark.parametrize("content, needle", [
+    ('{"id": "aime24/900", "response": "x"}\nnot json\n', "r.jsonl:2 is not valid JSON"),
+    ('{"id": "aime24/900"}\n', 'lacks a string "id" and a string "response"'),
+    ('{"id": "aime24/nope", "response": "x"}\n', "unknown aime24 id 'aime24/nope'"),
+    ('{"id": "gpqa_diamond/x", "response": "x"}\n', "neither a seed nor a target"),
+    ("", "holds no responses"),
+])
+def test_bad_response_files_get_one_line(tmp_path, content, needle):
+    path = tmp_path / "r.jsonl"
+    path.write_text(content)
+    bench = "gpqa_diamond" if "gpqa" in content else "aime24"
+    assert needle in _one_error_line(repro("score", bench, str(path), "--profile", "smoke"))
+
+
+def test_existing_verdicts_file_is_never_overwritten(tmp_path):
+    path = _write(tmp_path / "r.jsonl", [{"id": _items("aime24")[0].id, "response": "\\boxed{1}"}])
+    verdicts = tmp_path / "v.jsonl"
+    verdicts.write_text("keep me")
+    line = _one_error_line(repro("score", "aime24", str(path), "--profile", "smoke", "--verdicts", str(verdicts)))
+    assert "already exists" in line and verdicts.read_text() == "keep me"
+    assert "cannot score benchmark" in _one_error_line(repro("score", "mmlu", str(path)))
