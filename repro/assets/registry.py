@@ -77,3 +77,44 @@ BEAVERTAILS_EVAL = DatasetSpec(
 GPQA_DIAMOND = DatasetSpec(
     name="Idavidrein/gpqa", revision="633f5ee89ab8ad4522a9f850766b73f62147ffdd", split="train", config="gpqa_diamond", gated=True, n_rows=198,
 )
+# BoolQ and COPA (Fig. 12; REPRO_SPEC C "Rebuttal evaluations"): the super_glue validation splits, from
+# the hub repository lm-eval 0.4.13's super_glue tasks read (aps/super_glue), at its most widely pinned
+# revision. Scored by repro/evaluate/tasks/repro_{boolq,copa}.yaml, which carry the same revision.
+SUPERGLUE_BOOLQ = DatasetSpec(
+    name="aps/super_glue", revision="3de24cf8022e94f4ee4b9d55a6f539891524d646", split="validation",
+    config="boolq", n_rows=3270,
+)
+SUPERGLUE_COPA = DatasetSpec(
+    name="aps/super_glue", revision="3de24cf8022e94f4ee4b9d55a6f539891524d646", split="validation",
+    config="copa", n_rows=100,
+)
+
+
+# --- approximate on-disk sizes at the pinned revisions (for `repro fetch --dry-run`) --------------
+# Bytes of what `repro fetch` stages, with where each number comes from. Model weights are bf16/fp16
+# safetensors, 2 bytes per parameter, from the parameter counts on the model cards (tokenizer and
+# config files add under 20 MB); datasets are estimated from row counts and mean row sizes. These
+# are estimates for planning disk space: `repro fetch` reports the real sizes after staging.
+ASSET_SIZES: dict[tuple[str, str | None], tuple[int, str]] = {
+    (R1_QWEN_7B.name, None): (15_230_000_000, "model card: 7.62B parameters x 2 bytes (bf16 safetensors)"),
+    (R1_QWEN_14B.name, None): (29_540_000_000, "model card: 14.77B parameters x 2 bytes (bf16 safetensors)"),
+    (R1_LLAMA_8B.name, None): (16_060_000_000, "model card: 8.03B parameters x 2 bytes (bf16 safetensors)"),
+    (QWEN2_1_5B_INSTRUCT.name, None): (3_090_000_000, "model card: 1.54B parameters x 2 bytes (bf16 safetensors)"),
+    (LLAMA_GUARD_3_8B.name, None): (16_060_000_000, "model card: 8.03B parameters x 2 bytes (bf16 safetensors; "
+                                                    "the original/ .pth copy is not fetched)"),
+    (QWEN25_32B_INSTRUCT.name, None): (65_530_000_000, "model card: 32.76B parameters x 2 bytes (bf16 safetensors)"),
+    (DIRECT_REFUSAL.name, None): (600_000, "estimate: 1000 rows x ~600 bytes (prompt, refusal, response)"),
+    (STRONGREJECT.name, None): (60_000, "the same 313 rows ship as repro/assets/fixtures/strongreject (56 KB CSV)"),
+    (AIME24.name, None): (40_000, "estimate: 30 problems x ~1.3 KB of JSON"),
+    (BEAVERTAILS_EVAL.name, None): (150_000, "estimate: 700 prompts x ~200 bytes"),
+    (GPQA_DIAMOND.name, GPQA_DIAMOND.config): (1_500_000, "estimate: the diamond CSV, 198 rows x ~7 KB "
+                                                          "(question, four answers, explanation, metadata)"),
+    (SUPERGLUE_BOOLQ.name, SUPERGLUE_BOOLQ.config): (2_300_000, "estimate: 3270 validation rows x ~700 bytes "
+                                                                "(passage and question)"),
+    (SUPERGLUE_COPA.name, SUPERGLUE_COPA.config): (20_000, "estimate: 100 validation rows x ~150 bytes"),
+}
+
+
+def asset_size(spec: ModelSpec | DatasetSpec) -> tuple[int, str] | None:
+    """(approximate bytes on disk, where the number comes from), or None where not recorded."""
+    return ASSET_SIZES.get((spec.name, getattr(spec, "config", None)))
