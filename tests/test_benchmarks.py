@@ -71,3 +71,28 @@ def test_unpinned_hub_dataset_is_refused_with_one_line(monkeypatch):
     monkeypatch.delenv("REPRO_ALLOW_UNPINNED", raising=False)
     with pytest.raises(ReproError, match="no pinned revision"):
         load_rows(DIRECT_REFUSAL)
+
+
+def test_code_prompt_is_evalplus_user_turn_without_the_response_prefix(tiny_policy_dir):
+    """Our user message is exactly the one EvalPlus renders; only its pre-filled assistant turn
+    (response prefix + an open ```python fence) is dropped (REPRO_SPEC C)."""
+    from evalplus.provider.utility import make_raw_chat_prompt
+    from transformers import AutoTokenizer
+
+    from repro.evaluate.benchmarks import EVALPLUS_INSTRUCTION, build_items
+    from repro.generate import Request
+    from repro.generate.base import render_prompt_ids
+
+    tok = AutoTokenizer.from_pretrained(tiny_policy_dir)
+    for bench in ("humaneval", "mbpp"):
+        rows = load_rows(SMOKE_BENCHMARKS[bench].data)
+        items = build_items(bench, rows, seed=0)
+        assert [it.id for it in items] == [r["task_id"] for r in rows]
+        assert build_items(bench, rows, seed=5) == items  # the prompt does not depend on the seed
+        for it, row in zip(items, rows, strict=True):
+            assert it.user == f"{EVALPLUS_INSTRUCTION}\n```\n{row['prompt'].strip()}\n```\n"
+            evalplus = make_raw_chat_prompt(row["prompt"], EVALPLUS_INSTRUCTION, "Sure, here you go:", tok)
+            ours = tok.decode(render_prompt_ids(tok, Request(id=it.id, messages=({"role": "user", "content": it.user},))))
+            # Same text up to the assistant turn; ours then opens the thinking instead of a code fence.
+            assert ours.startswith(evalplus.split("<｜Assistant｜>")[0] + "<｜Assistant｜>")
+            assert ours.endswith("<｜Assistant｜><think>\n") and "```python" not in ours

@@ -73,8 +73,11 @@ def test_figure_is_rendered_with_its_data(runs):
     for ext in ("png", "pdf", "json", "csv"):
         assert (out / f"fig02.{ext}").stat().st_size > 0
     rows = list(csv.DictReader((out / "fig02.csv").open()))
-    # 2 models x 2 benchmarks panels; base 1 + full 2 + LoRA 3 checkpoints each.
-    assert len(rows) == 4 * 6
+    # 2 models x 4 benchmarks panels; base 1 + full 2 + LoRA 3 checkpoints each.
+    assert len(rows) == 8 * 6
+    assert {r["panel"].split(": ")[1] for r in rows} == {"AIME 2024", "GPQA-Diamond", "HumanEval+", "MBPP+"}
+    code = [r for r in rows if r["panel"].endswith(("HumanEval+", "MBPP+"))]
+    assert {r["reasoning_metric"] for r in code} == {"plus_pass@1"}
     assert {r["series"] for r in rows} == {"Base", "Full", "LoRA"}
     for r in rows:
         assert 0.0 <= float(r["safety"]) <= 1.0 and 0.0 <= float(r["pass_at_1"]) <= 1.0
@@ -89,6 +92,20 @@ def test_rerun_does_nothing_and_is_fast(runs):
     assert again.returncode == 0, again.stderr[-2000:]
     assert "ran 0 steps" in again.stderr
     assert again_s < 30
+
+
+def test_figure_9_renders_from_figure_2s_generations(runs):
+    root, *_ = runs
+    env = {"REPRO_ARTIFACTS": str(root / "artifacts"), "REPRO_FIGURES": str(root / "figures")}
+    proc = subprocess.run([sys.executable, "-m", "repro", "figure", "9", "--profile", "smoke"], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "ran 0 steps" in proc.stderr  # the base tests were scored with the plus tests, from the same files
+    rows = list(csv.DictReader((root / "figures" / "fig09" / "smoke" / "fig09.csv").open()))
+    fig2 = {(r["checkpoint"], r["reasoning_score_key"]) for r in
+            csv.DictReader((root / "figures" / "fig02" / "smoke" / "fig02.csv").open())}
+    assert len(rows) == 4 * 6 and {r["reasoning_metric"] for r in rows} == {"base_pass@1"}
+    assert {(r["checkpoint"], r["reasoning_score_key"]) for r in rows} <= fig2
 
 
 def test_shared_runs_are_trained_once(runs):

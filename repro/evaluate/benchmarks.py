@@ -19,6 +19,11 @@ AIME_PROMPT = ("Solve the following math problem. Present the final answer in th
 
 GPQA_INSTRUCTION = ("You are solving a multiple-choice question. At the end, present your final answer "
                     "using the format: Final Answer: \\boxed{X}, where X is one of A, B, C, or D.")
+# EvalPlus's default instruct prefix (evalplus 0.3.1 codegen.py); the task follows in a plain fence. The
+# assistant turn is NOT pre-filled (REPRO_SPEC C: the paper removed the response prefix), so the
+# generation prompt ends with the template's "<think>\n".
+EVALPLUS_INSTRUCTION = ("Please provide a self-contained Python script that solves the following problem "
+                        "in a markdown code block:")
 GPQA_BODY = "\n\nQuestion: {question}\nChoices:\n(A) {c1}\n(B) {c2}\n(C) {c3}\n(D) {c4}\n\n"
 
 
@@ -87,6 +92,13 @@ def gpqa_items(rows: list[dict], seed: int) -> list[Item]:
     return items
 
 
+def code_items(rows: list[dict]) -> list[Item]:
+    """HumanEval(+) / MBPP(+) tasks: EvalPlus's user turn (instruction, then the task in a fence),
+    the same for every seed; ids are EvalPlus task ids ("HumanEval/0", "Mbpp/2")."""
+    return [Item(id=row["task_id"], user=f"{EVALPLUS_INSTRUCTION}\n```\n{row['prompt'].strip()}\n```\n",
+                 meta={"entry_point": row["entry_point"]}) for row in rows]
+
+
 def build_items(benchmark: str, rows: list[dict], seed: int) -> list[Item]:
     if benchmark in ("strongreject", "beavertails"):  # same sampling, same dedupe (REPRO_SPEC C)
         return strongreject_items(rows, benchmark)
@@ -94,7 +106,10 @@ def build_items(benchmark: str, rows: list[dict], seed: int) -> list[Item]:
         return aime_items(rows)
     if benchmark == "gpqa_diamond":
         return gpqa_items(rows, seed)
-    raise ReproError(f"unknown benchmark {benchmark!r}", "known: strongreject, beavertails, aime24, gpqa_diamond")
+    if benchmark in ("humaneval", "mbpp"):
+        return code_items(rows)
+    raise ReproError(f"unknown benchmark {benchmark!r}",
+                     "known: strongreject, beavertails, aime24, gpqa_diamond, humaneval, mbpp")
 
 
 def _field(row: dict, *names: str):

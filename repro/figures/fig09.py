@@ -1,0 +1,27 @@
+"""Figure 9: as Figure 2 on the coding benchmarks' base tests (HumanEval, MBPP).
+
+The same runs, checkpoints and generations as Figure 2: only the number read from each code
+score differs (``base_pass@1`` instead of ``plus_pass@1``), so rendering Figure 9 after Figure 2
+runs nothing new.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro.figures import frontier
+from repro.figures.fig02 import CODE_DEVIATION, base_full_lora_recipe
+from repro.pipeline.store import ArtifactStore
+from repro.profiles import Profile
+from repro.specs.figure import FigureRecipe
+
+NUMBER = 9
+BENCHMARKS = ("humaneval", "mbpp")
+
+
+def recipe(profile: Profile) -> FigureRecipe:
+    return base_full_lora_recipe(profile, NUMBER, BENCHMARKS, "base", (CODE_DEVIATION,))
+
+
+def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:
+    return frontier.render(rec, store, out_dir, ncols=len(BENCHMARKS))

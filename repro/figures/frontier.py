@@ -1,0 +1,114 @@
+"""Safety (x) against reasoning (y) over checkpoints, with each panel's Pareto front: the plot form
+of Figs. 2-6 and 8-12. A figure module builds the recipe; this module reads the scores and draws.
+
+Every point is written to the CSV with the accounting behind it: sample counts, truncations at the
+token cap, judge parse errors, answers not found, scorer exceptions, and the score artifacts' keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro.figures.plot import pareto_mask, write_figure_dir
+from repro.pipeline.runners import read_score
+from repro.pipeline.store import ArtifactStore
+from repro.profiles import Profile
+from repro.specs import CheckpointSpec
+from repro.specs.figure import FigureRecipe, Panel, Point, Series
+
+BENCH_LABEL = {"aime24": "AIME 2024", "gpqa_diamond": "GPQA-Diamond", "humaneval": "HumanEval",
+               "mbpp": "MBPP", "strongreject": "StrongREJECT", "beavertails": "BeaverTails"}
+# Which number of a code benchmark's score a panel plots: Fig. 2 the plus tests, Fig. 9 the base tests.
+CODE_TESTS = {"plus": ("plus_pass@1", "+"), "base": ("base_pass@1", "")}
+
+
+def y_key(benchmark: str, tests: str = "plus") -> str:
+    return CODE_TESTS[tests][0] if benchmark in ("humaneval", "mbpp") else "value"
+
+
+def bench_label(benchmark: str, tests: str = "plus") -> str:
+    suffix = CODE_TESTS[tests][1] if benchmark in ("humaneval", "mbpp") else ""
+    return BENCH_LABEL[benchmark] + suffix
+
+
+def checkpoint_series(profile: Profile, named: list[tuple[str, list[CheckpointSpec], str, str]], benchmark: str,
+                      safety: str = "strongreject", tests: str = "plus") -> tuple[Series, ...]:
+    """One series per (name, checkpoints, color, marker): each checkpoint's safety and reasoning score."""
+    key = y_key(benchmark, tests)
+    return tuple(
+        Series(name, tuple(Point(c, profile.score(c, safety), profile.score(c, benchmark), key) for c in ckpts),
+               color, marker)
+        for name, ckpts, color, marker in named
+    )
+
+
+def panel(title: str, series: tuple[Series, ...], benchmark: str, safety: str = "strongreject",
+          tests: str = "plus") -> Panel:
+    return Panel(title=title, x_label=f"Safety ({BENCH_LABEL[safety]})",
+                 y_label=f"{bench_label(benchmark, tests)} Pass@1", series=series)
+
+
+def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict, on_front: bool) -> dict:
+    return {
+        "panel": panel.title, "series": series.name, "checkpoint": p.label,
+        "epoch": p.checkpoint.epoch if p.checkpoint.epoch is not None else "",
+        "safety": round(sx["value"], 6), "pass_at_1": round(sy[p.y_key], 6), "pareto": on_front,
+        "reasoning_metric": p.y_key,
+        "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_errors"], "safety_responses_truncated": sx["n_truncated"],
+        "reasoning_n_questions": sy["n_questions"], "reasoning_samples_per_question": sy["n_samples_per_question"],
+        "reasoning_truncated": sy["n_truncated"], "reasoning_no_answer": sy["n_no_answer"],
+        "reasoning_parse_errors": sy["n_parse_errors"], "reasoning_scorer_exceptions": sy.get("n_scorer_exceptions", ""),
+        "aime_sent_to_judge": sy.get("n_sent_to_judge", ""),
+        "aime_math_verify_pass_at_1": sy.get("math_verify_pass_at_1", ""),
+        "aime_disagree_with_math_verify": sy.get("n_disagree_with_math_verify", ""),
+        "code_timeouts": sy.get("n_timeouts", ""),
+        "safety_score_key": p.x.key, "reasoning_score_key": p.y.key,
+    }
+
+
+def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int) -> list[Path]:
+    """Panels in rows of ``ncols``; points annotated with their epoch; dominated points faded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    nrows = -(-len(rec.panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.9 * nrows), squeeze=False)
+    rows, panels_data = [], []
+    for ax, pan in zip(axes.flat, rec.panels, strict=False):
+        pts = [(s, p, read_score(store, p.x), read_score(store, p.y)) for s in pan.series for p in s.points]
+        front = pareto_mask([(sx["value"], sy[p.y_key]) for _, p, sx, sy in pts])
+        panel_rows = [_point_row(pan, s, p, sx, sy, f) for (s, p, sx, sy), f in zip(pts, front, strict=True)]
+        rows += panel_rows
+        panels_data.append({"title": pan.title, "x_label": pan.x_label, "y_label": pan.y_label, "points": panel_rows})
+        for series in pan.series:
+            srows = [r for r in panel_rows if r["series"] == series.name]
+            xs, ys = [r["safety"] for r in srows], [r["pass_at_1"] for r in srows]
+            if len(xs) > 1:
+                ax.plot(xs, ys, color=series.color, alpha=0.35, lw=1)
+            size = 90 if series.marker == "*" else 36
+            for r, x, y in zip(srows, xs, ys, strict=True):
+                ax.scatter([x], [y], c=series.color, marker=series.marker, s=size, zorder=3, edgecolors="white",
+                           linewidths=0.5, alpha=1.0 if r["pareto"] else 0.35)
+                if r["epoch"] != "":
+                    ax.annotate(str(r["epoch"]), (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points",
+                                color=series.color)
+            ax.scatter([], [], c=series.color, marker=series.marker, s=size, label=series.name)
+        ax.set_title(pan.title, fontsize=9)
+        ax.set_xlabel(pan.x_label, fontsize=8)
+        ax.set_ylabel(pan.y_label, fontsize=8)
+        ax.set_xlim(-0.05, 1.05)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    for ax in list(axes.flat)[len(rec.panels):]:
+        ax.axis("off")
+    note = "" if rec.profile == "paper" else f"  [{rec.profile} profile: tiny random models, numbers are noise]"
+    fig.suptitle(f"Figure {rec.number}: {rec.title}{note}", fontsize=10)
+    fig.tight_layout()
+    data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
+            "deviations": list(rec.deviations), "panels": panels_data,
+            "note": "faded markers are dominated (off the panel's Pareto front); numbers next to points are epochs"}
+    files = write_figure_dir(out_dir, fig, data, rows, stem=f"fig{rec.number:02d}")
+    plt.close(fig)
+    return files
