@@ -1,0 +1,39 @@
+"""Executors: how the planned steps run.
+
+    local           every step in this process, in plan order (the default)
+    slurm           one Slurm job per step through submitit, with afterok dependencies,
+                    per-step GPU/time requests and requeue-and-resume on preemption
+    submitit-local  the same jobs through submitit's local backend (subprocesses on this machine)
+
+    step.py         run_one: one step, atomically, only after its inputs are COMPLETE
+    resources.py    what a step asks the scheduler for
+    ddp.py          data-parallel training over N processes with the recipe's effective batch
+    determinism.py  the determinism settings every step process runs under
+
+Modules are imported when an executor is made, so importing this package stays cheap.
+"""
+
+from __future__ import annotations
+
+EXECUTORS = ("local", "slurm", "submitit-local")
+
+
+def make_executor(name: str = "local", *, console=None, train_processes: int = 1, slurm=None, on_step=None):
+    """The executor called ``name``; ``slurm`` is a ``SlurmOptions`` for the submitit ones."""
+    from repro.errors import ReproError
+
+    if train_processes < 1:
+        raise ReproError(f"--train-processes must be at least 1, got {train_processes}", "use 1 or 2")
+    if name == "local":
+        from repro.pipeline.executors.local import LocalExecutor
+
+        return LocalExecutor(console=console, train_processes=train_processes, on_step=on_step)
+    if name in ("slurm", "submitit-local"):
+        from repro.pipeline.executors.slurm import SubmititExecutor
+
+        return SubmititExecutor(backend="slurm" if name == "slurm" else "local", options=slurm,
+                                train_processes=train_processes, console=console)
+    raise ReproError(f"unknown executor {name!r}", f"choose one of: {', '.join(EXECUTORS)}")
+
+
+__all__ = ["EXECUTORS", "make_executor"]
