@@ -118,3 +118,33 @@ ASSET_SIZES: dict[tuple[str, str | None], tuple[int, str]] = {
 def asset_size(spec: ModelSpec | DatasetSpec) -> tuple[int, str] | None:
     """(approximate bytes on disk, where the number comes from), or None where not recorded."""
     return ASSET_SIZES.get((spec.name, getattr(spec, "config", None)))
+
+# EvalPlus release files (REPRO_SPEC C "HumanEval(+) and MBPP(+)"): HumanEval+ v0.1.10 (164 tasks) and
+# MBPP+ v0.2.0 (378 tasks), the versions evalplus 0.3.1 uses. They are GitHub release assets
+# (EVALPLUS_RELEASES below), gzipped; stage them *decompressed* under REPRO_DATA_DIR, at
+# <REPRO_DATA_DIR>/<revision>/<file name>, as evalplus caches them. The sha256 values could not be
+# computed on this build machine (no GitHub access): they are the values that several independent
+# public pins of these exact files agree on (file = the decompressed .jsonl; gzip = the asset).
+HUMANEVAL_PLUS = DatasetSpec(
+    name="evalplus/humanevalplus_release:HumanEvalPlus-v0.1.10.jsonl", revision="v0.1.10", split="test",
+    source="url", n_rows=164, sha256="42526ec0e7d5f3ee0b06d6ced98f8c8bae3d76519151bfb3d36f79010645bd7f",
+)
+MBPP_PLUS = DatasetSpec(
+    name="evalplus/mbppplus_release:MbppPlus-v0.2.0.jsonl", revision="v0.2.0", split="test",
+    source="url", n_rows=378, sha256="b54e762755248ca411b523c917fa9f93c07b5ff2966bf60b3917b853926a3dad",
+)
+EVALPLUS_RELEASES = {  # name -> (release asset URL, sha256 of the .gz asset)
+    HUMANEVAL_PLUS.name: (
+        "https://github.com/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus.jsonl.gz",
+        "272720b90ac375502c8ed23cd791c2a93dfb22a911641a494da74a426c09f101"),
+    MBPP_PLUS.name: (
+        "https://github.com/evalplus/mbppplus_release/releases/download/v0.2.0/MbppPlus.jsonl.gz",
+        "af43697e8791c4c149bdfd6b489d8b5412507551ac20e28a439f650b8225db63"),
+}
+
+ASSET_SIZES.update({  # sizes of the EvalPlus files as staged (decompressed)
+    (HUMANEVAL_PLUS.name, None): (20_000_000, "rough upper estimate: 164 tasks, each with up to ~1000 generated "
+                                              "plus-test inputs; `repro fetch` reports the real size"),
+    (MBPP_PLUS.name, None): (200_000_000, "rough upper estimate: 378 tasks, some with very large generated "
+                                          "plus-test inputs; `repro fetch` reports the real size"),
+})

@@ -8,7 +8,8 @@ from types import ModuleType
 from repro.errors import ReproError
 from repro.figures.catalog import CATALOG
 
-IMPLEMENTED = {2: "repro.figures.fig02"}
+IMPLEMENTED = {1: "repro.figures.fig01", 2: "repro.figures.fig02", 7: "repro.figures.fig07", 8: "repro.figures.fig08",
+               9: "repro.figures.fig09"}
 
 
 def figure_module(number: int) -> ModuleType:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from repro.specs import ScoreSpec, TrainSpec, to_jsonable
+from repro.specs import GeometrySpec, ScoreSpec, TrainSpec, to_jsonable
 from repro.specs.figure import FigureRecipe
 
 
@@ -38,6 +38,10 @@ def describe_train(t: TrainSpec) -> dict:
         "max_length": t.max_length,
         "loss": "completion only (prompt masked), EOS trained" if t.completion_only_loss else "whole sequence",
         "seed": t.seed,
+        "regularizer": None if mode.regularizer is None else {
+            "variant": f"reg-{mode.regularizer}", "beta": mode.beta, "k": mode.reg_k,
+            "k_policy": t.reg_k_policy or "authors", "reduction": "sum over adapted MLP modules",
+            "svd": "torch.svd_lowrank(W_I fp32, q=k), spans in bf16"},
         "steps_per_epoch": steps,
         "checkpoints": [{"epoch": e, "step": e * steps if steps else None} for e in range(1, t.epochs + 1)],
     }
@@ -59,6 +63,15 @@ def describe_score(s: ScoreSpec) -> dict:
     }
 
 
+def describe_analysis(a: GeometrySpec) -> dict:
+    ckpt = a.checkpoint
+    metrics = ("||dW||_F^2 / ||dW||_2^2" if a.analysis == "stable_rank" else
+               f"m1-m4 ({a.norm} norms, top-{a.top_k} singular vectors of W_I)")
+    return {"key": a.key, "analysis": a.analysis, "checkpoint": ckpt.label, "model": ckpt.model.name,
+            "update": "(alpha/r) B A from the saved adapter" if ckpt.train.parsed.is_lora else "W_ft - W_I in fp32",
+            "metrics": metrics, "per": "(layer, module)"}
+
+
 def describe_recipe(rec: FigureRecipe) -> dict:
     evaluations: dict[str, dict] = {}
     for s in rec.scores():
@@ -70,6 +83,7 @@ def describe_recipe(rec: FigureRecipe) -> dict:
         "profile": rec.profile,
         "runs": [describe_train(t) for t in rec.trains],
         "evaluations": list(evaluations.values()),
+        "analyses": [describe_analysis(a) for a in rec.analyses],
         "panels": [
             {"title": p.title, "x": p.x_label, "y": p.y_label,
              "series": [{"name": s.name, "checkpoints": [pt.label for pt in s.points]} for s in p.series]}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from repro.errors import ReproError
 from repro.pipeline.store import ArtifactStore
-from repro.specs import CheckpointSpec, ModelSpec
+from repro.specs import CheckpointSpec, ModelSpec, OrthoMergeCheckpointSpec
 
 
 def model_dir(store: ArtifactStore, model: ModelSpec) -> Path:
@@ -22,6 +22,8 @@ def model_dir(store: ArtifactStore, model: ModelSpec) -> Path:
 
 def checkpoint_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
     """A directory AutoModelForCausalLM can load: the base, a full-FT checkpoint, or a merged LoRA."""
+    if isinstance(ckpt, OrthoMergeCheckpointSpec):
+        return store.step_dir("orthomerge", ckpt.key).path / "model"
     if ckpt.train is None:
         return model_dir(store, ckpt.model)
     if ckpt.train.parsed.is_lora:

@@ -1,6 +1,8 @@
 """From a figure's scorings to the unique steps that produce them, in dependency order.
 
     asset (tiny model build) -> train -> merge (LoRA checkpoints) -> generate -> score
+                                     +-> orthomerge (OrthoMerge checkpoints) -> generate -> score
+                                     +-> geometry (weight analyses of Figs. 1 and 7)
 
 Hub models have no step: they are staged out of band and checked before anything runs. Steps
 are keyed by their spec's hash, so a run that several figures need appears once.
@@ -10,12 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from repro.specs import CheckpointSpec, GenerationSpec, ModelSpec, ScoreSpec, TrainSpec
+from repro.specs import (
+    CheckpointSpec,
+    GenerationSpec,
+    GeometrySpec,
+    ModelSpec,
+    OrthoMergeCheckpointSpec,
+    ScoreSpec,
+    TrainSpec,
+)
 
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # "asset" | "train" | "merge" | "generate" | "score"
+    kind: str  # "asset" | "train" | "merge" | "orthomerge" | "generate" | "score" | "geometry"
     key: str
     spec: object
     deps: tuple[str, ...]  # ids of the steps this one reads
@@ -45,6 +55,9 @@ class Planner:
                                                               f"({train.epochs} ep, bs {train.batch_size})"))
 
     def checkpoint(self, ckpt: CheckpointSpec) -> tuple[str, ...]:
+        if isinstance(ckpt, OrthoMergeCheckpointSpec):
+            deps = (self.train(ckpt.train), *self.model(ckpt.model))
+            return (self._add(Step("orthomerge", ckpt.key, ckpt, deps, f"orthomerge {ckpt.model.label} {ckpt.label}")),)
         if ckpt.train is None:
             return self.model(ckpt.model)
         train_id = self.train(ckpt.train)
@@ -65,6 +78,22 @@ class Planner:
         g = score.generation
         return self._add(Step("score", score.key, score, deps,
                               f"score {score.scorer} {g.checkpoint.model.label} {g.checkpoint.label}"))
+
+    def geometry(self, spec: GeometrySpec) -> str:
+        """A weight analysis reads the training run's own checkpoint (a LoRA adapter alone) and the base."""
+        ckpt = spec.checkpoint
+        deps = (self.train(ckpt.train), *self.model(ckpt.model))
+        return self._add(Step("geometry", spec.key, spec, deps, f"{spec.analysis} {ckpt.model.label} {ckpt.label}"))
+
+
+def plan_recipe(rec) -> list[Step]:
+    """Unique steps for a figure recipe: its weight analyses and its scorings, dependencies first."""
+    planner = Planner()
+    for analysis in getattr(rec, "analyses", ()):
+        planner.geometry(analysis)
+    for s in rec.scores():
+        planner.score(s)
+    return list(planner.steps.values())
 
 
 def plan_scores(scores: list[ScoreSpec]) -> list[Step]:

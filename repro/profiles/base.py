@@ -19,6 +19,12 @@ from repro.specs import (
 
 # Epochs and per-device batch sizes of the paper's runs (REPRO_SPEC B, "Effective batch size").
 PAPER_EPOCHS = {"full": 5, "lora": 10}
+# OrthoMerge (paper App. B, REPRO_SPEC E10): k = 64; the printed lambda grid {1, 1.15, 1.75, 1.2, 1.25}
+# in order, with 1.1 added (1.75 is probably a typo for 1.1 or 1.05; both are kept).
+ORTHOMERGE_K = 64
+ORTHOMERGE_LAMBDAS = (1.0, 1.1, 1.15, 1.2, 1.25, 1.75)
+# Regularizer k (REPRO_SPEC G): the paper profile follows the authors' effective k by default.
+REG_K_POLICY = "authors"
 
 
 def paper_batch_size(model: ModelSpec, mode: str) -> int:
@@ -34,6 +40,8 @@ class Profile(ABC):
     requires_cuda: bool
     description: str
     deviations: tuple[str, ...] = ()
+    orthomerge_k: int = ORTHOMERGE_K
+    orthomerge_lambdas: tuple[float, ...] = ORTHOMERGE_LAMBDAS
 
     @abstractmethod
     def model(self, paper_model: ModelSpec) -> ModelSpec:

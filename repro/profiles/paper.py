@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from repro.assets import registry as R
-from repro.profiles.base import PAPER_EPOCHS, Profile, paper_batch_size
+from repro.profiles.base import PAPER_EPOCHS, REG_K_POLICY, Profile, paper_batch_size
 from repro.specs import BenchmarkSpec, DecodingSpec, JudgeSpec, ModelSpec, TrainSpec, parse_mode
 
 PAPER_SEEDS = tuple(range(8))  # n = 8: eight runs with seeds 0..7, one sample per question each
@@ -35,6 +35,21 @@ PAPER_BENCHMARKS = {
                               stop=("</s>",), max_model_len=32768),
         prompt="gpqa_a3_v1", scorer="gpqa_authors", metric="pass@1",
     ),
+    # HumanEval(+) and MBPP(+): no released code; REPRO_SPEC C "Faithful reimplementation": EvalPlus's
+    # instruct prompt without the response prefix, T 0.6, top_p 0.95, 32768 new tokens, stop at EOS only,
+    # n = 8. One generation and one scoring per checkpoint give both the base (Fig. 9) and plus (Fig. 2) tests.
+    "humaneval": BenchmarkSpec(
+        name="humaneval", data=R.HUMANEVAL_PLUS,
+        decoding=DecodingSpec(temperature=0.6, top_p=0.95, max_new_tokens=32768, seeds=PAPER_SEEDS,
+                              max_model_len=32768),
+        prompt="evalplus_instruct_noprefix_v1", scorer="evalplus", metric="pass@1",
+    ),
+    "mbpp": BenchmarkSpec(
+        name="mbpp", data=R.MBPP_PLUS,
+        decoding=DecodingSpec(temperature=0.6, top_p=0.95, max_new_tokens=32768, seeds=PAPER_SEEDS,
+                              max_model_len=32768),
+        prompt="evalplus_instruct_noprefix_v1", scorer="evalplus", metric="pass@1",
+    ),
 }
 
 
@@ -62,6 +77,7 @@ class PaperProfile(Profile):
             epochs=PAPER_EPOCHS[parsed.kind], batch_size=paper_batch_size(paper_model, mode),
             # LoRA: bf16 base under fp16 autocast, adapters fp32; full: pure bf16 (REPRO_SPEC B).
             precision="bf16_base_fp16_autocast" if parsed.is_lora else "pure_bf16",
+            reg_k_policy=REG_K_POLICY if parsed.regularizer else None,
         )
 
     def judge(self) -> JudgeSpec:

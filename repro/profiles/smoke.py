@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from repro.errors import ReproError
-from repro.profiles.base import PAPER_EPOCHS, Profile, paper_batch_size
+from repro.profiles.base import PAPER_EPOCHS, REG_K_POLICY, Profile, paper_batch_size
 from repro.profiles.paper import PAPER_BENCHMARKS
 from repro.specs import (
     DatasetSpec,
@@ -98,6 +98,11 @@ SMOKE_BENCHMARKS = {
         decoding=replace(PAPER_BENCHMARKS["gpqa_diamond"].decoding, max_new_tokens=32, seeds=SMOKE_SEEDS,
                          max_model_len=None),
     ),
+    **{name: replace(
+        PAPER_BENCHMARKS[name],
+        data=_fixture(f"{name}-plus-smoke", path, "test", None),
+        decoding=replace(PAPER_BENCHMARKS[name].decoding, max_new_tokens=32, seeds=SMOKE_SEEDS, max_model_len=None),
+    ) for name, path in (("humaneval", "humanevalplus_smoke.jsonl"), ("mbpp", "mbppplus_smoke.jsonl"))},
 }
 
 
@@ -107,12 +112,16 @@ class SmokeProfile(Profile):
     requires_cuda = False
     benchmarks = SMOKE_BENCHMARKS
     description = "every code path on CPU in minutes: tiny random models, fixture data, HF generate"
+    # The tiny models are 64 wide: OrthoMerge with k = 64 would project off their whole input space.
+    orthomerge_k = 8
+    orthomerge_lambdas = (1.0, 1.25)
     deviations = (
         f"tiny random models stand in for the paper's; training uses the first {SMOKE_TRAIN_ROWS} rows of a "
         "made-up DirectRefusal-format fixture",
         f"epochs full {SMOKE_EPOCHS['full']} / LoRA {SMOKE_EPOCHS['lora']} (paper {PAPER_EPOCHS['full']} / "
         f"{PAPER_EPOCHS['lora']}); fp32 on CPU (paper: bf16/fp16 on GPU)",
-        "benchmarks: 8 StrongREJECT prompts, 4 made-up AIME and GPQA questions, "
+        "benchmarks: 8 StrongREJECT and BeaverTails prompts, 4 made-up AIME and GPQA questions, 4 made-up "
+        "HumanEval+ and MBPP+-format tasks, "
         f"n = {len(SMOKE_SEEDS)} seeds (paper 8), at most 32 new tokens (paper 32768; StrongREJECT 24 vs 2048)",
         "generation with HF transformers instead of vLLM",
     )
@@ -134,6 +143,7 @@ class SmokeProfile(Profile):
         return TrainSpec(
             model=model, mode=mode, data=SMOKE_DIRECT_REFUSAL, epochs=SMOKE_EPOCHS[parsed.kind],
             batch_size=paper_batch_size(paper_model, mode), precision="fp32", learning_rate=5e-5,
+            reg_k_policy=REG_K_POLICY if parsed.regularizer else None,
         )
 
     def judge(self) -> JudgeSpec:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from repro.specs.runs import CheckpointSpec, ScoreSpec, TrainSpec
+from repro.specs.runs import CheckpointSpec, GeometrySpec, ScoreSpec, TrainSpec
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,7 @@ class Point:
     checkpoint: CheckpointSpec
     x: ScoreSpec  # safety
     y: ScoreSpec  # reasoning
+    y_key: str = "value"  # which number of the reasoning score (code: "plus_pass@1" or "base_pass@1")
 
     @property
     def label(self) -> str:
@@ -44,6 +45,7 @@ class FigureRecipe:
     panels: tuple[Panel, ...]
     trains: tuple[TrainSpec, ...] = ()
     deviations: tuple[str, ...] = field(default=())
+    analyses: tuple[GeometrySpec, ...] = ()  # weight analyses (Figs. 1, 7): planned with the scorings
 
     def scores(self) -> list[ScoreSpec]:
         """Every scoring the figure reads, each once, in a stable order."""

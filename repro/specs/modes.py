@@ -8,9 +8,12 @@ clear error instead of guessing, REPRO_SPEC G):
     lora_qkvo_mlp_r{r}                         q, k, v, o + gate, up, down
     lora_{proj}_only_r{r}                      one projection in every layer
     lora_{proj}_only_from{a}_to{b}_r{r}        one projection in layers a..b (zero-based, inclusive)
+    lora_mlp_orthogonal_norm_r{r}_beta{b}_k{k}       reg-col: lora_mlp_r{r} + beta * column-space penalty
+    lora_mlp_orthogonal_norm_both_r{r}_beta{b}_k{k}  reg-both: lora_mlp_r{r} + beta * sandwich penalty
 
-``r`` is a positive integer written without leading zeros; ``proj`` is one of the seven
-Qwen2/Llama linear projections.
+``r`` and ``k`` are positive integers written without leading zeros; ``beta`` is a non-negative
+decimal (``1``, ``0.5``; no leading zeros, no exponent); ``proj`` is one of the seven Qwen2/Llama
+linear projections. The regularizers are the authors' weighted, normalized ones (REPRO_SPEC D, G).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ ATTN_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj")
 ALL_PROJECTIONS = ATTN_MODULES + MLP_MODULES
 
 _R = r"r(?P<r>[1-9][0-9]*)"
+_BETA = r"beta(?P<beta>(?:0|[1-9][0-9]*)(?:\.[0-9]+)?)"
+_K = r"k(?P<k>[1-9][0-9]*)"
 _PROJ = "(?P<proj>" + "|".join(p.replace("_proj", "") for p in ALL_PROJECTIONS) + ")_proj"
 _PATTERNS = [
     ("full", re.compile(r"full")),
@@ -32,11 +37,15 @@ _PATTERNS = [
     ("lora_qkvo_mlp", re.compile(rf"lora_qkvo_mlp_{_R}")),
     ("lora_module_layer", re.compile(rf"lora_{_PROJ}_only_from(?P<a>0|[1-9][0-9]*)_to(?P<b>0|[1-9][0-9]*)_{_R}")),
     ("lora_module", re.compile(rf"lora_{_PROJ}_only_{_R}")),
+    ("reg_col", re.compile(rf"lora_mlp_orthogonal_norm_{_R}_{_BETA}_{_K}")),
+    ("reg_both", re.compile(rf"lora_mlp_orthogonal_norm_both_{_R}_{_BETA}_{_K}")),
 ]
+REGULARIZERS = {"reg_col": "col", "reg_both": "both"}
 
 GRAMMAR_HELP = (
     "valid modes: full, lora_mlp_r{r}, lora_qkvo_mlp_r{r}, lora_{proj}_only_r{r}, "
-    "lora_{proj}_only_from{a}_to{b}_r{r} (proj in q,k,v,o,gate,up,down; layers zero-based inclusive)"
+    "lora_{proj}_only_from{a}_to{b}_r{r} (proj in q,k,v,o,gate,up,down; layers zero-based inclusive), "
+    "lora_mlp_orthogonal_norm[_both]_r{r}_beta{b}_k{k}"
 )
 
 
@@ -49,6 +58,10 @@ class Mode:
     rank: int | None = None
     target_modules: tuple[str, ...] = ()
     layers: tuple[int, int] | None = None
+    # Orthogonality regularizer (REPRO_SPEC D): "col" (reg-col) | "both" (reg-both) | None.
+    regularizer: str | None = None
+    beta: float | None = None
+    reg_k: int | None = None  # the k of the mode string (the authors' code then shadows it: REPRO_SPEC G)
 
     @property
     def is_lora(self) -> bool:
@@ -77,7 +90,8 @@ class Mode:
         if self.kind == "full":
             return "full fine-tuning (all weights)"
         where = "all layers" if self.layers is None else f"layers {self.layers[0]}-{self.layers[1]}"
-        return f"LoRA r={self.rank} on {', '.join(self.target_modules)} in {where}"
+        reg = "" if self.regularizer is None else f" + reg-{self.regularizer} (beta={self.beta:g}, k={self.reg_k})"
+        return f"LoRA r={self.rank} on {', '.join(self.target_modules)} in {where}{reg}"
 
 
 def parse_mode(name: str) -> Mode:
@@ -95,6 +109,9 @@ def parse_mode(name: str) -> Mode:
             return Mode(name, "lora", rank, MLP_MODULES)
         if category == "lora_qkvo_mlp":
             return Mode(name, "lora", rank, ATTN_MODULES + MLP_MODULES)
+        if category in REGULARIZERS:
+            return Mode(name, "lora", rank, MLP_MODULES, regularizer=REGULARIZERS[category], beta=float(m["beta"]),
+                        reg_k=int(m["k"]))
         proj = m["proj"] + "_proj"
         if category == "lora_module":
             return Mode(name, "lora", rank, (proj,))

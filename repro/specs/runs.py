@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from repro.errors import ReproError
 from repro.specs.keys import spec_key
 from repro.specs.modes import Mode, parse_mode
 
@@ -88,6 +89,9 @@ class TrainSpec:
     # "bf16_base_fp16_autocast" (paper LoRA), "pure_bf16" (paper full), "fp32" (CPU profiles)
     precision: str = "fp32"
     completion_only_loss: bool = True  # TRL 0.17 semantics: prompt masked, EOS trained
+    # Orthogonality-regularizer modes only (REPRO_SPEC G): "authors" = the authors' effective k (the mode's k for
+    # the first adapted module, then min(k, r), as their code shadows it); "nominal" = the mode's k for every module.
+    reg_k_policy: str | None = None
 
     @property
     def parsed(self) -> Mode:
@@ -118,6 +122,72 @@ class CheckpointSpec:
     def key(self) -> str:
         slug = f"{self.model.label}-base" if self.train is None else f"{self.model.label}-{self.train.mode}-ep{self.epoch}"
         return spec_key(self, slug)
+
+
+@dataclass(frozen=True)
+class OrthoMergeSpec:
+    """OrthoMerge (paper App. B): the update of a LoRA checkpoint projected off the top-``k`` singular
+    directions of the base weight before merging: "col" dW' = lam (I - U_k U_k^T) dW, "both"
+    dW' = lam (I - U_k U_k^T) dW (I - V_k V_k^T)."""
+
+    variant: str  # "col" | "both"
+    k: int
+    lam: float
+
+    @property
+    def label(self) -> str:
+        return f"OrthoMerge-{self.variant} k={self.k} lambda={self.lam:g}"
+
+
+@dataclass(frozen=True)
+class OrthoMergeCheckpointSpec(CheckpointSpec):
+    """A LoRA checkpoint merged with OrthoMerge instead of a plain merge. It is a checkpoint like any
+    other: generations and scorings of it plan and run the same way (the pipeline makes it with an
+    ``orthomerge`` step where a plain LoRA checkpoint has a ``merge`` step)."""
+
+    orthomerge: OrthoMergeSpec | None = None
+
+    def __post_init__(self) -> None:
+        if self.orthomerge is None or self.train is None or not self.train.parsed.is_lora or self.epoch is None:
+            raise ReproError("an OrthoMerge checkpoint needs a LoRA training run, an epoch and OrthoMerge settings",
+                             "build it from a LoRA checkpoint: OrthoMergeCheckpointSpec(model, train, epoch, spec)")
+
+    @property
+    def label(self) -> str:
+        return f"{self.train.mode} e{self.epoch} {self.orthomerge.label}"
+
+    @property
+    def key(self) -> str:
+        om = self.orthomerge
+        return spec_key(self, f"{self.model.label}-{self.train.mode}-ep{self.epoch}-om{om.variant}-k{om.k}-l{om.lam:g}")
+
+
+@dataclass(frozen=True)
+class GeometrySpec:
+    """A weight-geometry analysis of one checkpoint's update dW against its base W_I (REPRO_SPEC D):
+    ``"stable_rank"`` (Fig. 1: ||dW||_F^2 / ||dW||_2^2) or ``"overlap"`` (Fig. 7: m1-m4 with the
+    top-``top_k`` singular vectors of W_I), for every adapted (layer, module). Full fine-tuning:
+    dW = W_ft - W_I in fp32; LoRA: dW = (alpha/r) B A from the saved adapter alone."""
+
+    checkpoint: CheckpointSpec
+    analysis: str  # "stable_rank" | "overlap"
+    top_k: int = 16
+    norm: str = "fro"  # the norm of m1-m4 (REPRO_SPEC E12: Frobenius)
+
+    def __post_init__(self) -> None:
+        if self.analysis not in ("stable_rank", "overlap"):
+            raise ReproError(f"unknown geometry analysis {self.analysis!r}", "use 'stable_rank' or 'overlap'")
+        if self.checkpoint.train is None:
+            raise ReproError("a geometry analysis needs a fine-tuned checkpoint, not the base model",
+                             "pass a checkpoint of a training run")
+
+    @property
+    def label(self) -> str:
+        return f"{self.analysis} {self.checkpoint.label}"
+
+    @property
+    def key(self) -> str:
+        return spec_key(self, f"{self.checkpoint.key.rsplit('-', 1)[0]}-{self.analysis}")
 
 
 @dataclass(frozen=True)

@@ -88,13 +88,29 @@ def build_dataset(spec: TrainSpec, tokenizer, rows: list[dict]):
     return Dataset.from_list(examples)
 
 
+def per_device_batch_size(spec: TrainSpec, world_size: int) -> int:
+    """The per-process batch that keeps the recipe's effective batch ``spec.batch_size`` over
+    ``world_size`` data-parallel processes (the authors ran one process: REPRO_SPEC B)."""
+    if world_size < 1 or spec.batch_size % world_size:
+        raise ReproError(
+            f"batch {spec.batch_size} of {spec.key} cannot be split evenly over {world_size} data-parallel processes",
+            "train it in one process (a model too big for one GPU is spread over all visible GPUs by "
+            "device_map='auto'), or use a process count that divides the batch")
+    return spec.batch_size // world_size
+
+
 def sft_config(spec: TrainSpec, output_dir: Path, use_cpu: bool):
     from trl import SFTConfig
 
     return SFTConfig(
         output_dir=str(output_dir),
         num_train_epochs=spec.epochs,
-        per_device_train_batch_size=spec.batch_size,
+        # Effective batch = per-device batch x processes x accumulation = spec.batch_size, whatever the GPU count.
+        # WORLD_SIZE: the data-parallel processes accelerate/torchrun started (1 for one process).
+        per_device_train_batch_size=per_device_batch_size(spec, int(os.environ.get("WORLD_SIZE", "1"))),
+        # Loss = sum over every rank's completion tokens / their total count, as one process with the whole batch.
+        average_tokens_across_devices=True,
+        ddp_find_unused_parameters=False,  # every trainable parameter is used in every forward pass
         gradient_accumulation_steps=spec.grad_accum,
         learning_rate=spec.learning_rate,
         weight_decay=spec.weight_decay,
@@ -137,6 +153,10 @@ def check_effective_settings(trainer, spec: TrainSpec, n_rows: int) -> dict:
         "max_grad_norm": (args.max_grad_norm, spec.max_grad_norm),
         "seed": (args.seed, spec.seed),
         "completion_only_loss": (trainer.completion_only_loss, spec.completion_only_loss),
+        "per_device_batch_size": (args.per_device_train_batch_size, spec.batch_size // world),
+        "average_tokens_across_devices": (args.average_tokens_across_devices, True),
+        "mixed_precision": (args.mixed_precision, {"bf16_base_fp16_autocast": "fp16", "pure_bf16": "bf16",
+                                                   "fp32": "no"}[spec.precision]),
     }
     bad = {k: v for k, v in checks.items() if v[0] != v[1]}
     if bad:
@@ -181,12 +201,22 @@ def build_trainer(spec: TrainSpec, model_path: Path, rows: list[dict], run_dir: 
     )
     if spec.parsed.is_lora:
         model = apply_lora(model, spec)
+    penalty = None
+    if spec.parsed.regularizer is not None:  # reg-col / reg-both: loss = CE + beta * sum of penalties
+        from repro.train.regularizer import build_penalty, regularized_trainer_class
+
+        penalty = build_penalty(model, spec.parsed, spec.reg_k_policy, seed=spec.seed)
+    trainer_cls = SFTTrainer if penalty is None else regularized_trainer_class(SFTTrainer)
     dataset = build_dataset(spec, tokenizer, rows)
-    trainer = SFTTrainer(model=model, args=sft_config(spec, run_dir, use_cpu), train_dataset=dataset,
-                         processing_class=tokenizer, callbacks=_callbacks(progress_cb))
+    trainer = trainer_cls(model=model, args=sft_config(spec, run_dir, use_cpu), train_dataset=dataset,
+                          processing_class=tokenizer, callbacks=_callbacks(progress_cb))
+    if penalty is not None:
+        trainer.orthogonal_penalty = penalty
     # With tqdm off the Trainer prints every log dict; the loss history goes to train_report.json instead.
     trainer.remove_callback(PrinterCallback)
     report = check_effective_settings(trainer, spec, len(rows))
+    if penalty is not None:
+        report["regularizer"] = penalty.describe()
     return trainer, report
 
 

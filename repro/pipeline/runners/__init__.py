@@ -8,13 +8,16 @@ resumes seed by seed; the others are cheap and start over.
     build.py     asset, train, merge
     generate.py  generate
     score.py     score (+ read_score for figures)
+    geometry.py  geometry (Figs. 1, 7 analyses) and orthomerge (+ read_geometry for figures)
 """
 
 from repro.pipeline.runners.build import run_asset, run_merge, run_train
 from repro.pipeline.runners.generate import run_generate
+from repro.pipeline.runners.geometry import read_geometry, run_geometry, run_orthomerge
 from repro.pipeline.runners.runtime import Runtime
 from repro.pipeline.runners.score import read_score, run_score
 
-RUNNERS = {"asset": run_asset, "train": run_train, "merge": run_merge, "generate": run_generate, "score": run_score}
+RUNNERS = {"asset": run_asset, "train": run_train, "merge": run_merge, "generate": run_generate, "score": run_score,
+           "geometry": run_geometry, "orthomerge": run_orthomerge}
 
-__all__ = ["RUNNERS", "Runtime", "read_score"]
+__all__ = ["RUNNERS", "Runtime", "read_geometry", "read_score"]

@@ -1,0 +1,167 @@
+"""Figure 8: orthogonality regularizers and OrthoMerge, Pareto points per method.
+
+Paper: DeepSeek-R1-Distill-Qwen-14B, LoRA r = 4 on the MLP. (a) AIME and GPQA against StrongREJECT
+safety for vanilla (`lora_mlp_r4`, epochs 1-10), reg-col and reg-both (r = 4, beta = 1, epochs
+1-10) and OrthoMerge-col / -both (k = 64, lambda grid, applied to the final vanilla checkpoint);
+(b) HumanEval+ and MBPP+ for vanilla vs OrthoMerge-both. For each method the Pareto-frontier
+points are highlighted (REPRO_SPEC A, D, E9, E10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from repro.assets.registry import R1_QWEN_14B
+from repro.errors import ReproError
+from repro.figures import frontier
+from repro.figures.catalog import CATALOG
+from repro.figures.plot import pareto_mask, write_figure_dir
+from repro.pipeline.runners import read_score
+from repro.pipeline.store import ArtifactStore
+from repro.profiles import Profile
+from repro.specs import OrthoMergeCheckpointSpec, OrthoMergeSpec
+from repro.specs.figure import FigureRecipe
+
+NUMBER = 8
+MODEL = R1_QWEN_14B
+VANILLA = "lora_mlp_r4"
+REG_COL = "lora_mlp_orthogonal_norm_r4_beta1_k64"
+REG_BOTH = "lora_mlp_orthogonal_norm_both_r4_beta1_k64"
+BENCH_A = ("aime24", "gpqa_diamond")
+BENCH_B = ("humaneval", "mbpp")
+STYLE = {"Vanilla": ("tab:gray", "o"), "reg-col": ("tab:cyan", "s"), "reg-both": ("tab:blue", "s"),
+         "OrthoMerge-col": ("tab:olive", "^"), "OrthoMerge-both": ("tab:red", "^")}
+
+
+def orthomerge_checkpoints(profile: Profile, vanilla, variant: str) -> list[OrthoMergeCheckpointSpec]:
+    """OrthoMerge of the final vanilla checkpoint (REPRO_SPEC E10), one per lambda of the profile's grid."""
+    final = profile.checkpoints(vanilla)[-1]
+    return [OrthoMergeCheckpointSpec(model=final.model, train=vanilla, epoch=final.epoch,
+                                     orthomerge=OrthoMergeSpec(variant, profile.orthomerge_k, lam))
+            for lam in profile.orthomerge_lambdas]
+
+
+def recipe(profile: Profile, reg_k_policy: str = "authors") -> FigureRecipe:
+    """``reg_k_policy="nominal"`` trains the regularized runs with k = 64 for every module (the paper's
+    description) instead of the authors' effective k (their code: 64 for the first module, then r)."""
+    vanilla = profile.train(MODEL, VANILLA)
+    reg_col, reg_both = (replace(profile.train(MODEL, m), reg_k_policy=reg_k_policy) for m in (REG_COL, REG_BOTH))
+    methods = {"Vanilla": profile.checkpoints(vanilla), "reg-col": profile.checkpoints(reg_col),
+               "reg-both": profile.checkpoints(reg_both),
+               "OrthoMerge-col": orthomerge_checkpoints(profile, vanilla, "col"),
+               "OrthoMerge-both": orthomerge_checkpoints(profile, vanilla, "both")}
+
+    def named(names):
+        return [(n, methods[n], *STYLE[n]) for n in names]
+
+    panels = [frontier.panel(f"(a) {frontier.bench_label(b)}", frontier.checkpoint_series(profile, named(methods), b),
+                             b) for b in BENCH_A]
+    has_code = all(b in profile.benchmarks for b in BENCH_B)
+    if has_code:
+        panels += [frontier.panel(f"(b) {frontier.bench_label(b)}",
+                                  frontier.checkpoint_series(profile, named(("Vanilla", "OrthoMerge-both")), b), b)
+                   for b in BENCH_B]
+    lams = ", ".join(f"{lam:g}" for lam in profile.orthomerge_lambdas)
+    deviations = profile.deviations + (
+        f"OrthoMerge: k = {profile.orthomerge_k}, lambda in {{{lams}}} for both variants, on the final vanilla "
+        "checkpoint; the paper prints {1, 1.15, 1.75, 1.2, 1.25} (1.75 probably a typo) and does not say whether "
+        "the col variant is scaled or which checkpoint is merged (REPRO_SPEC E10). The projection uses the exact "
+        "top-k singular vectors of W_I; W_I + dW' is formed in fp32 and rounded once to the model dtype.",
+        "reg-col / reg-both are the authors' code, not the paper's formulas: one sandwich term for reg-both, "
+        "randomized rank-k SVD spans stored in bf16, penalties summed over modules (REPRO_SPEC D, E9). "
+        + ("k follows the authors' code: the mode's k (64) for layer 0's gate_proj only, then k = r = 4 for every "
+           "other module (REPRO_SPEC G)." if reg_k_policy == "authors" else
+           "k = 64 for every module, as the paper describes (the authors' code used 64 for the first module only)."),
+        "The penalty is computed in fp32 (finite at B = 0); the authors' ran under fp16 autocast.",
+    )
+    if not has_code:
+        deviations += ("Fig. 8b (HumanEval+, MBPP+) is not drawn: this profile has no settings for those "
+                       "benchmarks yet.",)
+    info = CATALOG[NUMBER]
+    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.name, panels=tuple(panels),
+                        trains=(vanilla, reg_col, reg_both), deviations=deviations)
+
+
+def _row(panel, series, p, sx: dict, sy: dict) -> dict:
+    ckpt = p.checkpoint
+    om = getattr(ckpt, "orthomerge", None)
+    key = getattr(p, "y_key", "value")
+    if sy.get(key) is None:
+        raise ReproError(f"figure 8, {panel.title}: the score of {p.label} has no {key!r}",
+                         "stage the benchmark's plus tests (see repro/evaluate/SANDBOX.md) and rescore")
+    return {
+        "panel": panel.title, "method": series.name, "checkpoint": p.label,
+        "epoch": ckpt.epoch if om is None else "", "lambda": om.lam if om is not None else "",
+        "orthomerge_k": om.k if om is not None else "", "safety": round(sx["value"], 6),
+        "pass_at_1": round(sy[key], 6), "reasoning_metric": key,
+        "safety_n": sx.get("n", ""), "safety_parse_errors": sx.get("n_parse_errors", sx.get("n_parse_error", "")),
+        "reasoning_n_questions": sy.get("n_questions", ""),
+        "reasoning_samples_per_question": sy.get("n_samples_per_question", ""),
+        "reasoning_truncated": sy.get("n_truncated", ""), "reasoning_no_answer": sy.get("n_no_answer", ""),
+        "safety_score_key": p.x.key, "reasoning_score_key": p.y.key,
+    }
+
+
+def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ncols = 2
+    nrows = -(-len(rec.panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False)
+    rows, panels_data = [], []
+    for ax, pan in zip(axes.flat, rec.panels, strict=False):
+        panel_rows = []
+        for series in pan.series:
+            srows = []
+            for p in series.points:
+                sx, sy = read_score(store, p.x), read_score(store, p.y)
+                if sx is None or sy is None:
+                    raise ReproError(f"figure {rec.number}: {p.label} has no scores yet",
+                                     f"run `repro figure {rec.number} --profile {rec.profile}`")
+                srows.append(_row(pan, series, p, sx, sy))
+            front = pareto_mask([(r["safety"], r["pass_at_1"]) for r in srows])
+            for r, f in zip(srows, front, strict=True):
+                r["method_pareto"] = f
+            panel_rows += srows
+            xs = [r["safety"] for r in srows if r["method_pareto"]]
+            ys = [r["pass_at_1"] for r in srows if r["method_pareto"]]
+            order = sorted(range(len(xs)), key=lambda i: xs[i])
+            ax.plot([xs[i] for i in order], [ys[i] for i in order], color=series.color, lw=1, alpha=0.6)
+            ax.scatter(xs, ys, c=series.color, marker=series.marker, s=40, zorder=3, edgecolors="white",
+                       linewidths=0.5, label=series.name)
+            faded = [r for r in srows if not r["method_pareto"]]
+            ax.scatter([r["safety"] for r in faded], [r["pass_at_1"] for r in faded], c=series.color,
+                       marker=series.marker, s=18, alpha=0.25, zorder=2)
+            for r in srows:
+                tag = f"e{r['epoch']}" if r["epoch"] != "" else f"l{r['lambda']:g}"
+                if r["method_pareto"]:
+                    ax.annotate(tag, (r["safety"], r["pass_at_1"]), fontsize=6, xytext=(3, 3),
+                                textcoords="offset points", color=series.color)
+        front = pareto_mask([(r["safety"], r["pass_at_1"]) for r in panel_rows])
+        for r, f in zip(panel_rows, front, strict=True):
+            r["panel_pareto"] = f
+        rows += panel_rows
+        panels_data.append({"title": pan.title, "x_label": pan.x_label, "y_label": pan.y_label, "points": panel_rows})
+        ax.set_title(pan.title, fontsize=9)
+        ax.set_xlabel(pan.x_label, fontsize=8)
+        ax.set_ylabel(pan.y_label, fontsize=8)
+        ax.set_xlim(-0.05, 1.05)
+        ax.set_ylim(-0.05, 1.05)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    for ax in list(axes.flat)[len(rec.panels):]:
+        ax.axis("off")
+    note = "" if rec.profile == "paper" else f"  [{rec.profile} profile: tiny random models, numbers are noise]"
+    fig.suptitle(f"Figure {rec.number}: {rec.title}{note}", fontsize=10)
+    fig.tight_layout()
+    data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
+            "deviations": list(rec.deviations), "panels": panels_data,
+            "note": "solid markers are each method's Pareto-frontier points (eN = epoch, lX = OrthoMerge lambda); "
+                    "faded markers are dominated within their method"}
+    files = write_figure_dir(out_dir, fig, data, rows, stem=f"fig{rec.number:02d}")
+    plt.close(fig)
+    return files
