@@ -156,6 +156,13 @@ def drop_cache(files: list[Path]) -> None:
             os.close(fd)
 
 
+def cpu_seconds() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def peak_rss_bytes() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -165,7 +172,7 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def child(pass_name: str, root: Path, device: str | None, layers: int | None) -> dict:
+def child(pass_name: str, root: Path, device: str | None, layers: int | None, threads: int | None) -> dict:
     """One measured pass, in this (fresh) process."""
     files = sorted((root / "base").glob("*.safetensors")) + sorted((root / "ft").glob("*.safetensors"))
     if pass_name == "raw":
@@ -173,7 +180,7 @@ def child(pass_name: str, root: Path, device: str | None, layers: int | None) ->
 
         del torch
         drop_cache(files)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         nbytes = 0
         buf = bytearray(16 << 20)
         view = memoryview(buf)
@@ -183,15 +190,16 @@ def child(pass_name: str, root: Path, device: str | None, layers: int | None) ->
                     nbytes += n
         seconds = time.perf_counter() - t0
         return {"pass": "raw", "bytes_read": nbytes, "seconds": seconds, "bytes_per_s": nbytes / seconds,
-                "peak_rss": peak_rss_bytes()}
+                "cpu_s": cpu_seconds() - c0, "peak_rss": peak_rss_bytes()}
     import torch
 
     from repro.geometry.analysis import overlap_pass, stable_rank_pass
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    if threads:
+        torch.set_num_threads(threads)
     drop_cache(files)
     keep = set(range(layers)) if layers else None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     if pass_name == "fig1":
         rows, stats = stable_rank_pass(root / "base", root / "ft", lora=False, device=device, layers=keep)
         extra = {"stable_rank_median": sorted(r["stable_rank"] for r in rows)[len(rows) // 2],
@@ -200,9 +208,9 @@ def child(pass_name: str, root: Path, device: str | None, layers: int | None) ->
         rows, stats = overlap_pass(root / "base", root / "ft", lora=False, top_k=16, device=device, layers=keep)
         extra = {"m1_mean": sum(r["m1"] for r in rows) / len(rows)}
     seconds = time.perf_counter() - t0
-    out = {"pass": pass_name, "bytes_read": stats["bytes_read"], "seconds": seconds,
+    out = {"pass": pass_name, "bytes_read": stats["bytes_read"], "seconds": seconds, "cpu_s": cpu_seconds() - c0,
            "bytes_per_s": stats["bytes_read"] / seconds, "matrices": stats["matrices"], "device": stats["device"],
-           "layers": layers or "all", "peak_rss": peak_rss_bytes(), **extra}
+           "layers": layers or "all", "torch_threads": torch.get_num_threads(), "peak_rss": peak_rss_bytes(), **extra}
     if torch.cuda.is_available():
         out["peak_cuda_bytes"] = torch.cuda.max_memory_allocated()
     return out
@@ -215,6 +223,9 @@ def main() -> None:
     ap.add_argument("--passes", default="raw,fig1,fig7", help="comma-separated: raw, fig1, fig7")
     ap.add_argument("--fig7-layers", type=int, default=None, help="Fig. 7 pass over the first N layers only")
     ap.add_argument("--device", default=None, help="cuda / cpu (default: cuda when available)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch intra-op threads for the passes (default: torch's; the passes' arithmetic is "
+                         "memory-bound and a reader thread runs beside it, so fewer threads than cores can be faster)")
     ap.add_argument("--shard-gb", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -223,7 +234,7 @@ def main() -> None:
     args = ap.parse_args()
     root = args.workdir / args.model
     if args.child:
-        print(json.dumps(child(args.child, root, args.device, args.fig7_layers)))
+        print(json.dumps(child(args.child, root, args.device, args.fig7_layers, args.threads)))
         return
 
     shape = SHAPES[args.model]
@@ -241,22 +252,27 @@ def main() -> None:
             cmd += ["--device", args.device]
         if p == "fig7" and args.fig7_layers:
             cmd += ["--fig7-layers", str(args.fig7_layers)]
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
         proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(
             Path(__file__).resolve().parents[1])})
         if proc.returncode != 0:
             sys.exit(f"pass {p} failed:\n{proc.stderr[-3000:]}")
         r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r["load_avg_1min_after"] = round(os.getloadavg()[0], 2)  # other users of a shared machine show here
         results.append(r)
         print(json.dumps(r), flush=True)
     raw = next((r for r in results if r["pass"] == "raw"), None)
-    print(f"\n{'pass':6} {'layers':>6} {'wall s':>8} {'GiB read':>9} {'MB/s':>8} {'vs raw':>7} {'peak RSS GiB':>13} "
-          f"{'- largest':>10}")
+    print(f"\n{'pass':6} {'layers':>6} {'wall s':>8} {'CPU s':>7} {'GiB read':>9} {'MB/s':>8} {'vs raw':>7} "
+          f"{'peak RSS GiB':>13} {'- largest':>10}")
     for r in results:
         ratio = f"{r['bytes_per_s'] / raw['bytes_per_s']:.2f}" if raw else "-"
-        print(f"{r['pass']:6} {str(r.get('layers', '')):>6} {r['seconds']:8.1f} {r['bytes_read'] / GB:9.2f} "
-              f"{r['bytes_per_s'] / 1e6:8.0f} {ratio:>7} {r['peak_rss'] / GB:13.2f} {(r['peak_rss'] - largest) / GB:10.2f}")
+        print(f"{r['pass']:6} {str(r.get('layers', '')):>6} {r['seconds']:8.1f} {r['cpu_s']:7.1f} "
+              f"{r['bytes_read'] / GB:9.2f} {r['bytes_per_s'] / 1e6:8.0f} {ratio:>7} {r['peak_rss'] / GB:13.2f} "
+              f"{(r['peak_rss'] - largest) / GB:10.2f}")
     print(f"\nlargest single tensor: {largest / GB:.2f} GiB; machine: {os.cpu_count()} CPUs; "
-          f"device: {next((r['device'] for r in results if 'device' in r), 'n/a')}")
+          f"device: {next((r['device'] for r in results if 'device' in r), 'n/a')}; 1-min load average after "
+          f"each pass: {[r['load_avg_1min_after'] for r in results]}")
     if args.json:
         args.json.write_text(json.dumps({"model": shape.name, "largest_tensor_bytes": largest, "results": results},
                                         indent=2))

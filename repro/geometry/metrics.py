@@ -6,10 +6,10 @@
 
 Norms are Frobenius (REPRO_SPEC E12); U_k, V_k are the top-k (16) singular vectors of W_I.
 
-Cost: ||dW||_2 comes from block Lanczos on the Gram matrix of dW (one pass over dW per iteration, a
-handful of iterations until the top Ritz value's residual bound is below ``rtol``) instead of a full
-SVD, except for small matrices where exact singular values are cheaper. m1-m4 need products whose result is
-min(out, in)^2: the numerator on the long side goes through Gram matrices
+Cost: ||dW||_2 comes from (block) Lanczos on the Gram matrix of dW (one pass over dW per iteration,
+a dozen or so iterations until the top Ritz value's residual bound is below ``rtol``) instead of a
+full SVD, except for small matrices where exact singular values are cheaper. m1-m4 need only
+products whose result is min(out, in)^2: the numerator on the long side goes through Gram matrices
 (||W_I dW^T||_F^2 = <W_I^T W_I, dW^T dW>), and U_k / V_k come from the eigenvectors of the same Gram
 of W_I, so one m x n x min(m, n) product per term and no out x out matrix for a tall weight.
 """
@@ -149,7 +149,7 @@ def _lanczos_top(a, rtol: float, max_iter: int, seed: int, block: int) -> Spectr
     return SpectralNorm(math.sqrt(theta), "lanczos", iters, resid / (2 * math.sqrt(theta)))
 
 
-STABLE_RANK_RTOL = 1e-5  # guaranteed relative accuracy of ||dW||_2 (the actual error is ~1e-7, fp32)
+STABLE_RANK_RTOL = 1e-4  # guaranteed relative accuracy of ||dW||_2 (the measured error is ~1e-7, fp32)
 
 
 def stable_rank(dw, **spectral_kw) -> dict:
