@@ -16,8 +16,7 @@ from repro.assets.registry import R1_QWEN_14B
 from repro.errors import ReproError
 from repro.figures import frontier
 from repro.figures.catalog import CATALOG
-from repro.figures.plot import pareto_mask, write_figure_dir
-from repro.pipeline.runners import read_score
+from repro.figures.plot import pareto_mask
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
 from repro.specs import OrthoMergeCheckpointSpec, OrthoMergeSpec
@@ -118,10 +117,7 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]
         for series in pan.series:
             srows = []
             for p in series.points:
-                sx, sy = read_score(store, p.x), read_score(store, p.y)
-                if sx is None or sy is None:
-                    raise ReproError(f"figure {rec.number}: {p.label} has no scores yet",
-                                     f"run `repro figure {rec.number} --profile {rec.profile}`")
+                sx, sy = frontier.read_point(store, rec, p)
                 srows.append(_row(pan, series, p, sx, sy))
             front = pareto_mask([(r["safety"], r["pass_at_1"]) for r in srows])
             for r, f in zip(srows, front, strict=True):
@@ -146,22 +142,7 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]
             r["panel_pareto"] = f
         rows += panel_rows
         panels_data.append({"title": pan.title, "x_label": pan.x_label, "y_label": pan.y_label, "points": panel_rows})
-        ax.set_title(pan.title, fontsize=9)
-        ax.set_xlabel(pan.x_label, fontsize=8)
-        ax.set_ylabel(pan.y_label, fontsize=8)
-        ax.set_xlim(-0.05, 1.05)
-        ax.set_ylim(-0.05, 1.05)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
-    for ax in list(axes.flat)[len(rec.panels):]:
-        ax.axis("off")
-    note = "" if rec.profile == "paper" else f"  [{rec.profile} profile: tiny random models, numbers are noise]"
-    fig.suptitle(f"Figure {rec.number}: {rec.title}{note}", fontsize=10)
-    fig.tight_layout()
-    data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
-            "deviations": list(rec.deviations), "panels": panels_data,
-            "note": "solid markers are each method's Pareto-frontier points (eN = epoch, lX = OrthoMerge lambda); "
-                    "faded markers are dominated within their method"}
-    files = write_figure_dir(out_dir, fig, data, rows, stem=f"fig{rec.number:02d}")
-    plt.close(fig)
-    return files
+        frontier.style_panel(ax, pan, ylim=(-0.05, 1.05))
+    return frontier.finish(fig, axes, rec, panels_data, rows, out_dir,
+                           "solid markers are each method's Pareto-frontier points (eN = epoch, lX = OrthoMerge "
+                           "lambda); faded markers are dominated within their method")

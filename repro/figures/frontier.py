@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from repro.errors import ReproError
 from repro.figures.plot import pareto_mask, write_figure_dir
 from repro.pipeline.runners import read_score
 from repro.pipeline.store import ArtifactStore
@@ -66,6 +67,43 @@ def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict, on_fr
     }
 
 
+def read_point(store: ArtifactStore, rec: FigureRecipe, p: Point) -> tuple[dict, dict]:
+    """The safety and reasoning scores of one point; one clear line if they were never computed."""
+    sx, sy = read_score(store, p.x), read_score(store, p.y)
+    if sx is None or sy is None:
+        raise ReproError(f"figure {rec.number}: {p.label} has no scores yet",
+                         f"run `repro figure {rec.number} --profile {rec.profile}`")
+    return sx, sy
+
+
+def style_panel(ax, pan: Panel, ylim: tuple[float, float] | None = None) -> None:
+    ax.set_title(pan.title, fontsize=9)
+    ax.set_xlabel(pan.x_label, fontsize=8)
+    ax.set_ylabel(pan.y_label, fontsize=8)
+    ax.set_xlim(-0.05, 1.05)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+
+
+def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dict], out_dir: Path,
+           note: str) -> list[Path]:
+    """Blank unused axes, title the figure (marking non-paper profiles), write PNG/PDF/JSON/CSV."""
+    import matplotlib.pyplot as plt
+
+    for ax in list(axes.flat)[len(rec.panels):]:
+        ax.axis("off")
+    profile_note = "" if rec.profile == "paper" else f"  [{rec.profile} profile: tiny random models, numbers are noise]"
+    fig.suptitle(f"Figure {rec.number}: {rec.title}{profile_note}", fontsize=10)
+    fig.tight_layout()
+    data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
+            "deviations": list(rec.deviations), "panels": panels_data, "note": note}
+    files = write_figure_dir(out_dir, fig, data, rows, stem=f"fig{rec.number:02d}")
+    plt.close(fig)
+    return files
+
+
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int) -> list[Path]:
     """Panels in rows of ``ncols``; points annotated with their epoch; dominated points faded."""
     import matplotlib
@@ -77,7 +115,7 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int) -
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.9 * nrows), squeeze=False)
     rows, panels_data = [], []
     for ax, pan in zip(axes.flat, rec.panels, strict=False):
-        pts = [(s, p, read_score(store, p.x), read_score(store, p.y)) for s in pan.series for p in s.points]
+        pts = [(s, p, *read_point(store, rec, p)) for s in pan.series for p in s.points]
         front = pareto_mask([(sx["value"], sy[p.y_key]) for _, p, sx, sy in pts])
         panel_rows = [_point_row(pan, s, p, sx, sy, f) for (s, p, sx, sy), f in zip(pts, front, strict=True)]
         rows += panel_rows
@@ -95,20 +133,6 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int) -
                     ax.annotate(str(r["epoch"]), (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points",
                                 color=series.color)
             ax.scatter([], [], c=series.color, marker=series.marker, s=size, label=series.name)
-        ax.set_title(pan.title, fontsize=9)
-        ax.set_xlabel(pan.x_label, fontsize=8)
-        ax.set_ylabel(pan.y_label, fontsize=8)
-        ax.set_xlim(-0.05, 1.05)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
-    for ax in list(axes.flat)[len(rec.panels):]:
-        ax.axis("off")
-    note = "" if rec.profile == "paper" else f"  [{rec.profile} profile: tiny random models, numbers are noise]"
-    fig.suptitle(f"Figure {rec.number}: {rec.title}{note}", fontsize=10)
-    fig.tight_layout()
-    data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
-            "deviations": list(rec.deviations), "panels": panels_data,
-            "note": "faded markers are dominated (off the panel's Pareto front); numbers next to points are epochs"}
-    files = write_figure_dir(out_dir, fig, data, rows, stem=f"fig{rec.number:02d}")
-    plt.close(fig)
-    return files
+        style_panel(ax, pan)
+    return finish(fig, axes, rec, panels_data, rows, out_dir,
+                  "faded markers are dominated (off the panel's Pareto front); numbers next to points are epochs")
