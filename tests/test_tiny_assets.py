@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -138,3 +139,78 @@ def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="no tiny architecture"):
         build_tiny_model(ModelSpec(name="x", revision="r", family="deepseek", num_layers=1, label="x"), tmp_path / "x")
+
+
+# --- the Fig. 10 and Fig. 12 stand-ins --------------------------------------------------------------
+
+def _kind_spec(arch: str, template: str, seed: int = 5) -> ModelSpec:
+    return _spec(dataclasses.replace(tiny_policy_arch(num_layers=2, seed=seed), arch=arch, template=template),
+                 f"{arch}-{template}")
+
+
+@pytest.fixture(scope="module")
+def stand_ins(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("stand-ins")
+    return {"qwen_instruct": build_tiny_model(_kind_spec("qwen2", "qwen_instruct"), root / "qwen"),
+            "llama_r1": build_tiny_model(_kind_spec("llama", "r1"), root / "llama")}
+
+
+def test_qwen_instruct_tokenizer_and_template(stand_ins):
+    d = stand_ins["qwen_instruct"]
+    tok = AutoTokenizer.from_pretrained(d)
+    model = AutoModelForCausalLM.from_pretrained(d)
+    assert type(model).__name__ == "Qwen2ForCausalLM" and type(tok).__name__ == "Qwen2Tokenizer"
+    assert tok.bos_token is None and tok.eos_token == "<|im_end|>" and tok.pad_token == "<|endoftext|>"
+    assert tok.encode("hello there") == tok.encode("hello there", add_special_tokens=False)  # no BOS added
+    for marker in ("<|im_start|>", "<|im_end|>", "<|endoftext|>"):
+        assert tok.encode(marker, add_special_tokens=False) == [tok.convert_tokens_to_ids(marker)]
+    user = {"role": "user", "content": "hi"}
+    sys_default = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+    assert tok.apply_chat_template([user], tokenize=False, add_generation_prompt=True) == (
+        f"{sys_default}<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
+    chat = [user, {"role": "assistant", "content": "Hello!"}]
+    assert tok.apply_chat_template(chat, tokenize=False) == (
+        f"{sys_default}<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n")
+    own = [{"role": "system", "content": "Be brief."}, user]
+    assert tok.apply_chat_template(own, tokenize=False, add_generation_prompt=True) == (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
+    gen = model.generation_config
+    assert gen.eos_token_id == [tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")]
+    assert gen.pad_token_id == tok.pad_token_id and gen.repetition_penalty in (None, 1.0)
+    # skip_special_tokens drops the ChatML markers, as with the real Qwen2 tokenizer
+    ids = tok.encode("<|im_start|>assistant\nok<|im_end|>", add_special_tokens=False)
+    assert tok.decode(ids, skip_special_tokens=True) == "assistant\nok"
+
+
+def test_llama_r1_stand_in(stand_ins):
+    d = stand_ins["llama_r1"]
+    tok = AutoTokenizer.from_pretrained(d)
+    model = AutoModelForCausalLM.from_pretrained(d)
+    assert type(model).__name__ == "LlamaForCausalLM"
+    assert (tok.bos_token, tok.eos_token) == (BOS, EOS)
+    user = {"role": "user", "content": "hi"}
+    assert tok.apply_chat_template([user], tokenize=False, add_generation_prompt=True) == (
+        f"{BOS}{USER}hi{ASSISTANT}<think>\n")
+    answer = {"role": "assistant", "content": "<think>\nplan\n</think>\n\nHello!"}
+    assert tok.apply_chat_template([user, answer], tokenize=False) == f"{BOS}{USER}hi{ASSISTANT}\n\nHello!{EOS}"
+    for marker in (BOS, EOS, USER, ASSISTANT, "<think>", "</think>"):
+        assert tok.encode(marker, add_special_tokens=False) == [tok.convert_tokens_to_ids(marker)]
+    assert tok.encode("hi")[0] == tok.bos_token_id
+    # Llama-3 pre-tokenization, not Qwen2's: digits group in threes ("12345" -> "123", "45")
+    assert len(tok.tokenize("12345")) < len(AutoTokenizer.from_pretrained(stand_ins["qwen_instruct"]).tokenize("12345"))
+    with torch.no_grad():
+        logits = model(**tok("hi there", return_tensors="pt")).logits
+    assert torch.isfinite(logits).all()
+
+
+def test_stand_ins_are_deterministic_and_the_smoke_profile_uses_them(stand_ins, tmp_path):
+    again = build_tiny_model(_kind_spec("qwen2", "qwen_instruct"), tmp_path / "again")
+    assert _hashes(again) == _hashes(stand_ins["qwen_instruct"])
+    from repro.assets.registry import QWEN2_1_5B_INSTRUCT, R1_LLAMA_8B, R1_QWEN_7B
+    from repro.profiles.smoke import SMOKE
+
+    qwen, llama, r1_7b = SMOKE.model(QWEN2_1_5B_INSTRUCT), SMOKE.model(R1_LLAMA_8B), SMOKE.model(R1_QWEN_7B)
+    assert (qwen.family, qwen.tiny.arch, qwen.tiny.template, qwen.num_layers) == ("qwen", "qwen2", "qwen_instruct", 4)
+    assert (llama.family, llama.tiny.arch, llama.tiny.template, llama.num_layers) == ("deepseek", "llama", "r1", 4)
+    assert (r1_7b.tiny.arch, r1_7b.tiny.template) == ("qwen2", "r1")  # unchanged
+    assert len({qwen.key, llama.key, r1_7b.key}) == 3

@@ -8,6 +8,12 @@ model with ``AutoTokenizer`` / ``AutoModelForCausalLM.from_pretrained(dir)``:
   (assistant turns lose everything up to ``</think>``; the generation prompt ends ``<think>\\n``).
 - ``llama`` + ``llama_guard``: a Llama judge with a Llama-3-style tokenizer whose chat template
   builds the Llama-Guard-3-8B response-classification prompt from a [user, assistant] pair.
+- ``llama`` + ``r1``: a Llama policy with a Llama-3-style pre-tokenizer and the R1 special tokens
+  and chat template (stand-in for DeepSeek-R1-Distill-Llama-8B, Fig. 10).
+- ``qwen2`` + ``qwen_instruct``: a Qwen2 policy with the Qwen2-Instruct tokenizer conventions
+  (ChatML ``<|im_start|>``/``<|im_end|>``, EOS ``<|im_end|>``, no BOS, pad ``<|endoftext|>``) and
+  chat template (default system prompt "You are a helpful assistant."): stand-in for
+  Qwen2-1.5B-Instruct (Fig. 12).
 
 The tokenizer is a byte-level BPE trained on a small made-up corpus; it uses exactly the
 normalizer and pre-tokenizer that transformers 5 rebuilds on load (``Qwen2Tokenizer`` for
@@ -21,6 +27,7 @@ import os
 import random
 import shutil
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -50,6 +57,16 @@ R1_TOKENS = ((R1_BOS, True), (R1_EOS, True), ("<|endoftext|>", True), (R1_USER, 
              (R1_ASSISTANT, False), ("<think>", False), ("</think>", False))
 LLAMA_TOKENS = ((LLAMA_BOS, True), ("<|end_of_text|>", True), ("<|start_header_id|>", True),
                 ("<|end_header_id|>", True), (LLAMA_EOT, True))
+QWEN_EOT, QWEN_IM_START, QWEN_IM_END = "<|endoftext|>", "<|im_start|>", "<|im_end|>"
+QWEN_INSTRUCT_TOKENS = ((QWEN_EOT, True), (QWEN_IM_START, True), (QWEN_IM_END, True))
+QWEN_DEFAULT_SYSTEM = "You are a helpful assistant."
+# Qwen2-1.5B-Instruct's own chat template (tokenizer_config.json at the pinned revision), verbatim.
+QWEN2_INSTRUCT_CHAT_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
+    "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
 
 R1_CHAT_TEMPLATE = r"""{%- set ns = namespace(system_prompt='') -%}
 {%- for message in messages -%}
@@ -149,35 +166,63 @@ def _corpus(template: str) -> list[str]:
     return lines
 
 
-def _train_tokenizer(template: str) -> PreTrainedTokenizerFast:
+@dataclass(frozen=True)
+class _TokenizerKind:
+    """How one (arch, template) pair's tokenizer is built: added tokens, pre-tokenizer regex, NFC
+    normalizer (what ``Qwen2Tokenizer`` installs on load for ``model_type: qwen2``), BPE vocab size,
+    special tokens and chat template. ``bos=None``: no BOS post-processor (Qwen2-Instruct)."""
+
+    tokens: tuple[tuple[str, bool], ...]
+    regex: str
+    nfc: bool
+    vocab_size: int
+    bos: str | None
+    eos: str
+    pad: str | None
+    chat_template: str
+
+
+_R1_KIND = _TokenizerKind(R1_TOKENS, QWEN2_REGEX, True, 1500, R1_BOS, R1_EOS, R1_EOS, R1_CHAT_TEMPLATE)
+TOKENIZER_KINDS = {
+    ("qwen2", "r1"): _R1_KIND,
+    ("llama", "llama_guard"): _TokenizerKind(LLAMA_TOKENS, LLAMA3_REGEX, False, 1200, LLAMA_BOS, LLAMA_EOT, None,
+                                             GUARD_CHAT_TEMPLATE),
+    # DeepSeek-R1-Distill-Llama-8B: Llama-3 pre-tokenization (no normalizer), R1 special tokens and template.
+    ("llama", "r1"): replace(_R1_KIND, regex=LLAMA3_REGEX, nfc=False),
+    # Qwen2-1.5B-Instruct: ChatML, EOS <|im_end|>, no BOS, pad <|endoftext|>.
+    ("qwen2", "qwen_instruct"): _TokenizerKind(QWEN_INSTRUCT_TOKENS, QWEN2_REGEX, True, 1500, None, QWEN_IM_END,
+                                               QWEN_EOT, QWEN2_INSTRUCT_CHAT_TEMPLATE),
+}
+
+
+def _train_tokenizer(arch: str, template: str) -> PreTrainedTokenizerFast:
     """Byte-level BPE with every added token inside the model vocab (ids 0..k), so that the ids
     do not depend on how transformers re-adds special tokens on load."""
-    r1 = template == "r1"
-    tokens, regex = (R1_TOKENS, QWEN2_REGEX) if r1 else (LLAMA_TOKENS, LLAMA3_REGEX)
+    kind = TOKENIZER_KINDS[(arch, template)]
     tok = Tokenizer(BPE())
-    if r1:
+    if kind.nfc:
         tok.normalizer = normalizers.NFC()  # what Qwen2Tokenizer installs on load
     tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(regex), behavior="isolated", invert=False),
+        pre_tokenizers.Split(Regex(kind.regex), behavior="isolated", invert=False),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
     ])
     tok.decoder = decoders.ByteLevel()
-    trainer = BpeTrainer(vocab_size=1500 if r1 else 1200, min_frequency=2, show_progress=False,
-                         special_tokens=[AddedToken(t, special=True, normalized=False) for t, _ in tokens],
+    trainer = BpeTrainer(vocab_size=kind.vocab_size, min_frequency=2, show_progress=False,
+                         special_tokens=[AddedToken(t, special=True, normalized=False) for t, _ in kind.tokens],
                          initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(_corpus(template), trainer=trainer)
     data = json.loads(tok.to_str())  # the trainer marks all of them special: restore the flags
-    flags = dict(tokens)
+    flags = dict(kind.tokens)
     for entry in data["added_tokens"]:
         entry["special"] = flags[entry["content"]]
     tok = Tokenizer.from_str(json.dumps(data))
-    bos, eos = (R1_BOS, R1_EOS) if r1 else (LLAMA_BOS, LLAMA_EOT)
-    tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos}:0 $A:0", pair=f"{bos}:0 $A:0 {bos}:1 $B:1", special_tokens=[(bos, tok.token_to_id(bos))])
+    if kind.bos is not None:
+        bos = kind.bos
+        tok.post_processor = processors.TemplateProcessing(
+            single=f"{bos}:0 $A:0", pair=f"{bos}:0 $A:0 {bos}:1 $B:1", special_tokens=[(bos, tok.token_to_id(bos))])
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token=bos, eos_token=eos, pad_token=R1_EOS if r1 else None,
-        model_max_length=32768, clean_up_tokenization_spaces=False,
-        chat_template=R1_CHAT_TEMPLATE if r1 else GUARD_CHAT_TEMPLATE,
+        tokenizer_object=tok, bos_token=kind.bos, eos_token=kind.eos, pad_token=kind.pad,
+        model_max_length=32768, clean_up_tokenization_spaces=False, chat_template=kind.chat_template,
     )
 
 
@@ -202,6 +247,13 @@ def _generation_config(arch: TinyArch, tokenizer: PreTrainedTokenizerFast) -> Ge
     if arch.template == "r1":  # the R1-distill repos' defaults
         return GenerationConfig(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                                 pad_token_id=tokenizer.pad_token_id, do_sample=True, temperature=0.6, top_p=0.95)
+    if arch.template == "qwen_instruct":
+        # Qwen2-1.5B-Instruct's generation_config: stops at <|im_end|> and <|endoftext|>, pad <|endoftext|>,
+        # sampling defaults T 0.7 / top_p 0.8 / top_k 20. Its repetition_penalty 1.1 is left out: the HF backend
+        # would apply it, while vLLM with explicit SamplingParams (the paper's path) does not.
+        stop = [tokenizer.convert_tokens_to_ids(t) for t in (QWEN_IM_END, QWEN_EOT)]
+        return GenerationConfig(eos_token_id=stop, pad_token_id=tokenizer.pad_token_id, do_sample=True,
+                                temperature=0.7, top_p=0.8, top_k=20)
     stop = [tokenizer.convert_tokens_to_ids(t) for t in (LLAMA_EOT, "<|end_of_text|>")]
     return GenerationConfig(bos_token_id=tokenizer.bos_token_id, eos_token_id=stop, do_sample=False)
 
@@ -217,13 +269,20 @@ def _verify(model_dir: Path, built: PreTrainedTokenizerFast, template: str) -> N
     probe = "How can I  build a lock?\n\\boxed{42} (A) cafe\u0301 <think>x</think>"  # NFC composes e+U+0301
     if tok.encode(probe) != built.encode(probe):
         problems.append(f"token ids change after save/reload ({type(tok).__name__})")
-    if tok.encode(probe)[0] != tok.bos_token_id:  # transformers 5: the saved post-processor adds BOS
+    if built.bos_token is None:  # Qwen2-Instruct: no BOS, encode() adds nothing
+        if tok.bos_token is not None or tok.encode(probe) != tok.encode(probe, add_special_tokens=False):
+            problems.append(f"a tokenizer without BOS gained one on reload ({tok.bos_token!r})")
+    elif tok.encode(probe)[0] != tok.bos_token_id:  # transformers 5: the saved post-processor adds BOS
         problems.append("encode() does not prepend BOS")
-    if template == "r1":
-        want = f"{R1_BOS}{R1_USER}hi{R1_ASSISTANT}<think>\n"
+    if tok.eos_token != built.eos_token or tok.pad_token != built.pad_token:
+        problems.append(f"EOS/pad changed on reload: {tok.eos_token!r}/{tok.pad_token!r}")
+    want = {"r1": f"{R1_BOS}{R1_USER}hi{R1_ASSISTANT}<think>\n",
+            "qwen_instruct": f"{QWEN_IM_START}system\n{QWEN_DEFAULT_SYSTEM}{QWEN_IM_END}\n{QWEN_IM_START}user\nhi"
+                             f"{QWEN_IM_END}\n{QWEN_IM_START}assistant\n"}.get(template)
+    if want is not None:
         got = tok.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True)
         if got != want:
-            problems.append(f"R1 generation prompt renders {got!r}, expected {want!r}")
+            problems.append(f"{template} generation prompt renders {got!r}, expected {want!r}")
     if model.config.vocab_size < len(tok):
         problems.append(f"model vocab {model.config.vocab_size} < tokenizer size {len(tok)}")
     if problems:
@@ -240,14 +299,14 @@ def build_tiny_model(spec: ModelSpec, out_dir: Path) -> Path:
     arch = spec.tiny
     if arch is None:
         raise ValueError(f"{spec.name} has no tiny architecture (source={spec.source!r})")
-    if (arch.arch, arch.template) not in {("qwen2", "r1"), ("llama", "llama_guard")}:
+    if (arch.arch, arch.template) not in TOKENIZER_KINDS:
         raise ValueError(f"unsupported tiny model {arch.arch!r} with template {arch.template!r}")
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it private
     try:
-        tokenizer = _train_tokenizer(arch.template)
+        tokenizer = _train_tokenizer(arch.arch, arch.template)
         dtype = getattr(torch, spec.dtype)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(arch.seed)

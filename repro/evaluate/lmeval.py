@@ -149,11 +149,12 @@ class LMEvalRun:
 def run_task(benchmark: str, model_dir: Path | str, data_file: Path | str | None = None, *, seed: int = 0,
              repeats: int | None = None, gen_kwargs: dict | None = None, limit: int | None = None,
              apply_chat_template: bool = True, model: str = "hf", model_args: dict | None = None,
-             batch_size: int | str = 8, device: str | None = None, dtype: str = "auto") -> LMEvalRun:
+             batch_size: int | str = 8, device: str | None = None, dtype: str = "auto", lm=None) -> LMEvalRun:
     """``lm_eval.simple_evaluate`` of one package task on a local model directory. ``model`` is
     lm-eval's ``hf`` (default) or ``vllm``; ``seed`` seeds lm-eval's RNGs and GPQA's choice order.
     Loglikelihood tasks ignore ``apply_chat_template`` (0-shot plain prompts, as lm-eval's own
-    super_glue tasks are run)."""
+    super_glue tasks are run). ``lm``: an lm-eval model already built on ``model_dir`` (then
+    ``model``, ``model_args``, ``device`` and ``dtype`` are not used)."""
     import lm_eval
 
     model_dir = Path(model_dir)
@@ -162,7 +163,9 @@ def run_task(benchmark: str, model_dir: Path | str, data_file: Path | str | None
     manager = task_manager(data_file, seed)
     spec = _task_spec(benchmark, repeats)
     args = {"pretrained": str(model_dir), "dtype": dtype, **(model_args or {})}
-    if model == "hf":
+    if lm is not None:
+        model, args = lm, None
+    elif model == "hf":
         args.setdefault("device", device or _default_device())
     elif model == "vllm":
         args.setdefault("seed", seed)
@@ -202,29 +205,70 @@ class MultipleChoiceScore:
     acc: float
     acc_stderr: float | None
     n_docs: int
-    records: list[dict]  # doc_id, label, continuations and loglikelihoods (one per choice), pred, acc
+    # doc_id, label, context, continuations and their loglikelihoods and is-greedy flags (one per choice),
+    # pred, acc (lm-eval's own), n_tokens (longest context + continuation) and truncated (lm-eval cut the
+    # context's left end to fit max_length)
+    records: list[dict]
+    max_length: int | None = None  # the context window lm-eval's model scored with
+
+    @property
+    def n_truncated(self) -> int:
+        return sum(bool(r.get("truncated")) for r in self.records)
 
     def to_json(self) -> dict:
         return {"benchmark": self.benchmark, "task": self.task, "version": self.version, "acc": self.acc,
-                "acc_stderr": self.acc_stderr, "n_docs": self.n_docs, "records": self.records}
+                "acc_stderr": self.acc_stderr, "n_docs": self.n_docs, "max_length": self.max_length,
+                "n_truncated": self.n_truncated, "records": self.records}
+
+
+def hf_lm(model_dir: Path | str, *, batch_size: int | str = 8, device: str | None = None, dtype: str = "auto"):
+    """lm-eval's ``hf`` model on a local directory, as ``lm_eval --model hf`` builds it."""
+    from lm_eval.models.huggingface import HFLM
+
+    return HFLM(pretrained=str(model_dir), dtype=dtype, device=device or _default_device(), batch_size=batch_size)
 
 
 def score_multiple_choice(benchmark: str, model_dir: Path | str, data_file: Path | str | None = None, *,
                           limit: int | None = None, batch_size: int | str = 8, device: str | None = None,
                           dtype: str = "auto") -> MultipleChoiceScore:
     """BoolQ or COPA accuracy of the model in ``model_dir`` (a full or merged HF directory), on
-    ``data_file`` (fixture or staged split file) or, without one, the pinned hub split."""
+    ``data_file`` (fixture or staged split file) or, without one, the pinned hub split. Runs lm-eval's
+    ``hf`` model (GPU when there is one): see :func:`repro.pipeline.runners.generate.run_generate`."""
     if benchmark not in MULTIPLE_CHOICE:
         raise ReproError(f"{benchmark!r} is not a loglikelihood benchmark", f"use one of {MULTIPLE_CHOICE}")
-    run = run_task(benchmark, model_dir, data_file, limit=limit, batch_size=batch_size, device=device, dtype=dtype)
-    records = []
-    for s in sorted(run.samples, key=lambda s: s["doc_id"]):
-        lls = [float(r[0]) for r in s["filtered_resps"]]  # (loglikelihood, is_greedy) per choice
-        records.append({"doc_id": s["doc_id"], "label": int(s["doc"]["label"]),
-                        "continuations": [arg[1] for arg in s["arguments"]], "loglikelihoods": lls,
-                        "pred": max(range(len(lls)), key=lls.__getitem__), "acc": float(s["acc"])})
+    lm = hf_lm(model_dir, batch_size=batch_size, device=device, dtype=dtype)
+    try:
+        run = run_task(benchmark, model_dir, data_file, limit=limit, lm=lm)
+        max_length = int(lm.max_length)
+        records = []
+        for s in sorted(run.samples, key=lambda s: s["doc_id"]):
+            resps = [(float(r[0]), bool(r[1])) for r in s["filtered_resps"]]  # (loglikelihood, is_greedy) per choice
+            lls = [ll for ll, _ in resps]
+            context = s["arguments"][0][0]
+            continuations = [arg[1] for arg in s["arguments"]]
+            # lm-eval's HF model scores (context + continuation)[-(max_length + 1):]: longer pairs lose their start.
+            n_tokens = max(sum(map(len, lm._encode_pair(context, c))) for c in continuations)
+            records.append({"doc_id": s["doc_id"], "label": int(s["doc"]["label"]), "context": context,
+                            "continuations": continuations, "loglikelihoods": lls,
+                            "is_greedy": [g for _, g in resps],
+                            "pred": max(range(len(lls)), key=lls.__getitem__), "acc": float(s["acc"]),
+                            "n_tokens": n_tokens, "truncated": n_tokens > max_length + 1})
+    finally:
+        _release(lm)
     stderr = run.metrics.get("acc_stderr,none")
     return MultipleChoiceScore(benchmark=benchmark, task=run.task, version=run.version,
                                acc=float(run.metrics["acc,none"]),
                                acc_stderr=None if stderr in (None, "N/A") else float(stderr),
-                               n_docs=run.n_docs, records=records)
+                               n_docs=run.n_docs, records=records, max_length=max_length)
+
+
+def _release(lm) -> None:
+    """Free an lm-eval HF model's weights now (the pipeline goes on to load the next checkpoint)."""
+    import gc
+
+    import torch
+
+    lm._model = None
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

@@ -207,3 +207,40 @@ def score_code(benchmark: str, problems, rows: Sequence[dict], *, workers: int =
         "n_parse_errors": sum(v.get("extract_error") is not None for v in result["samples"]),
     }
     return Scored(result["samples"], summary)
+
+
+# --- BoolQ / COPA: lm-eval loglikelihood multiple choice (Fig. 12) -------------------------------------
+
+def score_multiple_choice(rows: Sequence[dict]) -> Scored:
+    """lm-eval's ``acc`` from stored loglikelihoods: the choice with the highest loglikelihood (the first
+    one on ties, as ``numpy.argmax``) against the gold index ``label``. Each row is one doc with
+    ``loglikelihoods`` (one per choice) and ``label``; ``lm_eval_acc`` (lm-eval's own verdict, where the
+    generate step kept it) is checked against ours. ``value`` = acc, so the frontier figures plot it."""
+    import math
+
+    if not rows:
+        raise ReproError("no documents to score", "score a complete BoolQ/COPA generation file")
+    verdicts = []
+    for r in rows:
+        lls, label = r.get("loglikelihoods") or [], r.get("label")
+        if not isinstance(label, int) or not 0 <= label < len(lls):
+            raise ReproError(f"doc {r.get('id')!r} has label {label!r} for {len(lls)} choices",
+                             "every doc needs one loglikelihood per choice and a gold index among them")
+        pred = max(range(len(lls)), key=lls.__getitem__)
+        correct = int(pred == label)
+        theirs = r.get("lm_eval_acc")
+        verdicts.append({"id": r["id"], "label": label, "pred": pred, "correct": correct,
+                         "loglikelihoods": list(lls), "lm_eval_acc": theirs,
+                         "disagree": theirs is not None and correct != int(theirs),
+                         "finish_reason": r.get("finish_reason")})
+    n = len(verdicts)
+    acc = sum(v["correct"] for v in verdicts) / n
+    # lm-eval's mean_stderr: sample standard deviation (n - 1) over sqrt(n)
+    stderr = math.sqrt(sum((v["correct"] - acc) ** 2 for v in verdicts) / (n - 1) / n) if n > 1 else None
+    summary = {
+        **accounting(rows), "metric": "acc", "value": acc, "acc": acc, "acc_stderr": stderr,
+        "n_questions": n, "n_samples_per_question": 1,
+        "n_no_answer": 0, "n_parse_errors": 0, "n_scorer_exceptions": 0,  # a loglikelihood always picks a choice
+        "n_disagree_with_lm_eval": sum(v["disagree"] for v in verdicts),
+    }
+    return Scored(verdicts, summary)

@@ -50,6 +50,13 @@ PAPER_BENCHMARKS = {
                               max_model_len=32768),
         prompt="evalplus_instruct_noprefix_v1", scorer="evalplus", metric="pass@1",
     ),
+    # BoolQ and COPA (Fig. 12, rebuttal; REPRO_SPEC C): lm-eval's super_glue configs as the package's task files
+    # repro_boolq / repro_copa (v1.0), validation split, 0-shot loglikelihood multiple choice, metric acc, no chat
+    # template. Nothing is generated: the "generate" step stores each choice's loglikelihood (``decoding`` unused).
+    **{name: BenchmarkSpec(
+        name=name, data=data, decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=0),
+        prompt=f"repro_{name}_v1", scorer="lmeval_acc", metric="acc",
+    ) for name, data in (("boolq", R.SUPERGLUE_BOOLQ), ("copa", R.SUPERGLUE_COPA))},
 }
 
 

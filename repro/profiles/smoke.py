@@ -45,7 +45,7 @@ def _tiny_policy(paper_model: ModelSpec, num_layers: int, seed: int) -> ModelSpe
     return ModelSpec(
         name=f"smoke/tiny-{paper_model.label}", revision="in-process-v1", family=paper_model.family,
         num_layers=num_layers, label=f"tiny-{paper_model.label}", source="tiny", dtype="float32",
-        tiny=tiny_policy_arch(num_layers, seed),
+        tiny=replace(tiny_policy_arch(num_layers, seed), **_TINY_KIND.get(paper_model.name, {})),
     )
 
 
@@ -64,6 +64,13 @@ TINY_MATH_JUDGE = ModelSpec(
 _TINY_LAYERS = {
     "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B": (4, 7),
     "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B": (6, 14),
+    "deepseek-ai/DeepSeek-R1-Distill-Llama-8B": (4, 8),  # 32 layers in the paper (Fig. 10)
+    "Qwen/Qwen2-1.5B-Instruct": (4, 15),  # 28 layers in the paper (Fig. 12)
+}
+# Stand-ins that are not the default Qwen2 + R1-template policy: their TinyArch arch and chat template.
+_TINY_KIND = {
+    "deepseek-ai/DeepSeek-R1-Distill-Llama-8B": {"arch": "llama", "template": "r1"},
+    "Qwen/Qwen2-1.5B-Instruct": {"arch": "qwen2", "template": "qwen_instruct"},
 }
 
 
@@ -103,6 +110,9 @@ SMOKE_BENCHMARKS = {
         data=_fixture(f"{name}-plus-smoke", path, "test", None),
         decoding=replace(PAPER_BENCHMARKS[name].decoding, max_new_tokens=32, seeds=SMOKE_SEEDS, max_model_len=None),
     ) for name, path in (("humaneval", "humanevalplus_smoke.jsonl"), ("mbpp", "mbppplus_smoke.jsonl"))},
+    # BoolQ / COPA (Fig. 12): 8 made-up docs each in the super_glue validation format.
+    **{name: replace(PAPER_BENCHMARKS[name], data=_fixture(f"{name}-smoke", f"{name}_smoke.jsonl", "validation", None))
+       for name in ("boolq", "copa")},
 }
 
 
@@ -115,6 +125,7 @@ class SmokeProfile(Profile):
     # The tiny models are 64 wide: OrthoMerge with k = 64 would project off their whole input space.
     orthomerge_k = 8
     orthomerge_lambdas = (1.0, 1.25)
+    figure_note = "smoke profile: tiny random models, numbers are noise"
     deviations = (
         f"tiny random models stand in for the paper's; training uses the first {SMOKE_TRAIN_ROWS} rows of a "
         "made-up DirectRefusal-format fixture",

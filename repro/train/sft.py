@@ -80,7 +80,8 @@ def apply_lora(model, spec: TrainSpec):
 def build_dataset(spec: TrainSpec, tokenizer, rows: list[dict]):
     from datasets import Dataset
 
-    examples = [tokenize_example(tokenizer, format_row(spec.model.family, row, i)) for i, row in enumerate(rows)]
+    examples = [tokenize_example(tokenizer, format_row(spec.model.family, row, i, tokenizer))
+                for i, row in enumerate(rows)]
     too_long = [i for i, ex in enumerate(examples) if len(ex["input_ids"]) > spec.max_length]
     if too_long:
         raise ReproError(f"{len(too_long)} training examples exceed max_length {spec.max_length} (first: row {too_long[0]})",

@@ -31,6 +31,8 @@ def run_score(step: Step, out: Path, rt: Runtime) -> dict:
         bench = spec.generation.benchmark
         scored = scoring.score_code(bench.name, load_problems(bench.name, bench.data), rows,
                                     progress_cb=rt.progress_cb)
+    elif spec.scorer == "lmeval_acc":  # BoolQ / COPA: acc from the loglikelihoods the generate step stored
+        scored = scoring.score_multiple_choice(rows)
     else:
         raise ReproError(f"no scorer named {spec.scorer!r}", "check the benchmark's scorer in the profile")
     score = {**scored.summary, "scorer": spec.scorer}
