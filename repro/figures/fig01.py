@@ -11,7 +11,7 @@ from pathlib import Path
 from repro.assets.registry import R1_QWEN_14B
 from repro.errors import ReproError
 from repro.figures.catalog import CATALOG
-from repro.figures.plot import write_figure_dir
+from repro.figures.plot import profile_note, write_figure_dir
 from repro.pipeline.runners import read_geometry
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -64,7 +64,7 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]
     ax.set_title(f"{analysis.checkpoint.model.label}: full fine-tuning, epoch {analysis.checkpoint.epoch}", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=7, loc="upper center", bbox_to_anchor=(0.5, -0.18))
-    note = "" if rec.profile == "paper" else f"  [{rec.profile} profile: tiny random models, numbers are noise]"
+    note = profile_note(rec.profile)
     fig.suptitle(f"Figure {rec.number}: {rec.title}{note}", fontsize=10)
     fig.tight_layout()
     csv_rows = [{"layer": r["layer"], "module": r["module"], "out": r["out"], "in": r["in"],

@@ -15,6 +15,7 @@ from repro.figures import frontier
 from repro.figures.catalog import CATALOG
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
+from repro.specs import ModelSpec
 from repro.specs.figure import FigureRecipe
 
 NUMBER = 2
@@ -26,10 +27,11 @@ SERIES_STYLE = {"Base": ("black", "*"), "Full": ("tab:blue", "o"), "LoRA": ("tab
 
 
 def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, ...], tests: str,
-                          extra_deviations: tuple[str, ...] = ()) -> FigureRecipe:
-    """Base, Full and LoRA checkpoints of both models, one panel per (model, benchmark)."""
+                          extra_deviations: tuple[str, ...] = (), models: tuple[ModelSpec, ...] = MODELS,
+                          safety: str = "strongreject") -> FigureRecipe:
+    """Base, Full and LoRA checkpoints of each model, one panel per (model, benchmark), safety on x."""
     panels, trains = [], []
-    for paper_model in MODELS:
+    for paper_model in models:
         full = profile.train(paper_model, "full")
         lora = profile.train(paper_model, LORA_MODE)
         trains += [full, lora]
@@ -37,9 +39,9 @@ def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, 
             ("Base", [profile.base(paper_model)]), ("Full", profile.checkpoints(full)),
             ("LoRA", profile.checkpoints(lora)))]
         for bench in benchmarks:
-            series = frontier.checkpoint_series(profile, named, bench, tests=tests)
+            series = frontier.checkpoint_series(profile, named, bench, safety=safety, tests=tests)
             panels.append(frontier.panel(f"{paper_model.label}: {frontier.bench_label(bench, tests)}", series,
-                                         bench, tests=tests))
+                                         bench, safety=safety, tests=tests))
     info = CATALOG[number]
     return FigureRecipe(number=number, title=info.title, claim=info.claim, profile=profile.name,
                         panels=tuple(panels), trains=tuple(trains),

@@ -13,7 +13,7 @@ from pathlib import Path
 from repro.assets.registry import R1_QWEN_14B
 from repro.errors import ReproError
 from repro.figures.catalog import CATALOG
-from repro.figures.plot import write_figure_dir
+from repro.figures.plot import profile_note, write_figure_dir
 from repro.pipeline.runners import read_geometry
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -78,7 +78,7 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]
         ax.set_title(title, fontsize=8)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=7)
-    note = "" if rec.profile == "paper" else f"  [{rec.profile} profile: tiny random models, numbers are noise]"
+    note = profile_note(rec.profile)
     fig.suptitle(f"Figure {rec.number}: {rec.title} (mean over layers){note}", fontsize=10)
     fig.tight_layout()
     csv_rows = [{"run": name, "checkpoint": analysis.checkpoint.label, "layer": r["layer"], "module": r["module"],

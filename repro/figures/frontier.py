@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from repro.errors import ReproError
-from repro.figures.plot import pareto_mask, write_figure_dir
+from repro.figures.plot import pareto_mask, profile_note, write_figure_dir
 from repro.pipeline.runners import read_score
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -18,7 +18,10 @@ from repro.specs import CheckpointSpec
 from repro.specs.figure import FigureRecipe, Panel, Point, Series
 
 BENCH_LABEL = {"aime24": "AIME 2024", "gpqa_diamond": "GPQA-Diamond", "humaneval": "HumanEval",
-               "mbpp": "MBPP", "strongreject": "StrongREJECT", "beavertails": "BeaverTails"}
+               "mbpp": "MBPP", "strongreject": "StrongREJECT", "beavertails": "BeaverTails",
+               "boolq": "BoolQ", "copa": "COPA"}
+# The y axis' metric where it is not Pass@1 (Fig. 12: lm-eval's loglikelihood accuracy).
+Y_METRIC_LABEL = {"boolq": "accuracy", "copa": "accuracy"}
 # Which number of a code benchmark's score a panel plots: Fig. 2 the plus tests, Fig. 9 the base tests.
 CODE_TESTS = {"plus": ("plus_pass@1", "+"), "base": ("base_pass@1", "")}
 
@@ -46,7 +49,7 @@ def checkpoint_series(profile: Profile, named: list[tuple[str, list[CheckpointSp
 def panel(title: str, series: tuple[Series, ...], benchmark: str, safety: str = "strongreject",
           tests: str = "plus") -> Panel:
     return Panel(title=title, x_label=f"Safety ({BENCH_LABEL[safety]})",
-                 y_label=f"{bench_label(benchmark, tests)} Pass@1", series=series)
+                 y_label=f"{bench_label(benchmark, tests)} {Y_METRIC_LABEL.get(benchmark, 'Pass@1')}", series=series)
 
 
 def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict, on_front: bool) -> dict:
@@ -94,8 +97,8 @@ def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dic
 
     for ax in list(axes.flat)[len(rec.panels):]:
         ax.axis("off")
-    profile_note = "" if rec.profile == "paper" else f"  [{rec.profile} profile: tiny random models, numbers are noise]"
-    fig.suptitle(f"Figure {rec.number}: {rec.title}{profile_note}", fontsize=10)
+    note = profile_note(rec.profile)
+    fig.suptitle(f"Figure {rec.number}: {rec.title}{note}", fontsize=10)
     fig.tight_layout()
     data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
             "deviations": list(rec.deviations), "panels": panels_data, "note": note}
@@ -104,35 +107,66 @@ def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dic
     return files
 
 
-def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int) -> list[Path]:
-    """Panels in rows of ``ncols``; points annotated with their epoch; dominated points faded."""
+def panel_rows(store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict]:
+    """One CSV row per point of a frontier panel: ``pareto`` is the point's place on the panel's front,
+    ``series_pareto`` on its own series' front."""
+    pts = [(s, p, *read_point(store, rec, p)) for s in pan.series for p in s.points]
+    front = pareto_mask([(sx["value"], sy[p.y_key]) for _, p, sx, sy in pts])
+    rows = [_point_row(pan, s, p, sx, sy, f) for (s, p, sx, sy), f in zip(pts, front, strict=True)]
+    for series in pan.series:
+        srows = [r for r in rows if r["series"] == series.name]
+        for r, f in zip(srows, pareto_mask([(r["safety"], r["pass_at_1"]) for r in srows]), strict=True):
+            r["series_pareto"] = f
+    return rows
+
+
+def draw_frontier(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict]:
+    """Points annotated with their epoch; dominated points faded. ``pan.front == "series"`` draws each
+    series' own Pareto front as a line (the paper's ablation figures); otherwise the series' points are
+    joined in checkpoint order and the panel's front decides the fading."""
+    rows = panel_rows(store, rec, pan)
+    on_front = "series_pareto" if pan.front == "series" else "pareto"
+    for series in pan.series:
+        srows = [r for r in rows if r["series"] == series.name]
+        line = sorted((r for r in srows if r[on_front]), key=lambda r: r["safety"]) if pan.front == "series" else srows
+        if len(line) > 1:
+            ax.plot([r["safety"] for r in line], [r["pass_at_1"] for r in line], color=series.color,
+                    alpha=0.6 if pan.front == "series" else 0.35, lw=1)
+        size = 90 if series.marker == "*" else 36
+        for r in srows:
+            ax.scatter([r["safety"]], [r["pass_at_1"]], c=series.color, marker=series.marker, s=size, zorder=3,
+                       edgecolors="white", linewidths=0.5, alpha=1.0 if r[on_front] else 0.3)
+            if r["epoch"] != "":
+                ax.annotate(str(r["epoch"]), (r["safety"], r["pass_at_1"]), fontsize=6, xytext=(3, 3),
+                            textcoords="offset points", color=series.color)
+        ax.scatter([], [], c=series.color, marker=series.marker, s=size, label=series.name)
+    style_panel(ax, pan)
+    return rows
+
+
+DRAWERS = {"frontier": draw_frontier}
+FRONTIER_NOTE = ("faded markers are dominated (off the Pareto front: the panel's, or for ablation panels each "
+                 "series' own, drawn as a line); numbers next to points are epochs")
+
+
+def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int, drawers: dict | None = None,
+           note: str = FRONTIER_NOTE) -> list[Path]:
+    """Panels in rows of ``ncols``, each drawn by the drawer of its ``kind`` (``drawers`` adds kinds)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    drawers = {**DRAWERS, **(drawers or {})}
     nrows = -(-len(rec.panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.9 * nrows), squeeze=False)
     rows, panels_data = [], []
     for ax, pan in zip(axes.flat, rec.panels, strict=False):
-        pts = [(s, p, *read_point(store, rec, p)) for s in pan.series for p in s.points]
-        front = pareto_mask([(sx["value"], sy[p.y_key]) for _, p, sx, sy in pts])
-        panel_rows = [_point_row(pan, s, p, sx, sy, f) for (s, p, sx, sy), f in zip(pts, front, strict=True)]
-        rows += panel_rows
-        panels_data.append({"title": pan.title, "x_label": pan.x_label, "y_label": pan.y_label, "points": panel_rows})
-        for series in pan.series:
-            srows = [r for r in panel_rows if r["series"] == series.name]
-            xs, ys = [r["safety"] for r in srows], [r["pass_at_1"] for r in srows]
-            if len(xs) > 1:
-                ax.plot(xs, ys, color=series.color, alpha=0.35, lw=1)
-            size = 90 if series.marker == "*" else 36
-            for r, x, y in zip(srows, xs, ys, strict=True):
-                ax.scatter([x], [y], c=series.color, marker=series.marker, s=size, zorder=3, edgecolors="white",
-                           linewidths=0.5, alpha=1.0 if r["pareto"] else 0.35)
-                if r["epoch"] != "":
-                    ax.annotate(str(r["epoch"]), (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points",
-                                color=series.color)
-            ax.scatter([], [], c=series.color, marker=series.marker, s=size, label=series.name)
-        style_panel(ax, pan)
-    return finish(fig, axes, rec, panels_data, rows, out_dir,
-                  "faded markers are dominated (off the panel's Pareto front); numbers next to points are epochs")
+        if pan.kind not in drawers:
+            raise ReproError(f"figure {rec.number}: panel {pan.title!r} has kind {pan.kind!r} with no drawer",
+                             f"known kinds: {', '.join(drawers)}")
+        prows = drawers[pan.kind](ax, store, rec, pan)
+        rows += prows
+        panels_data.append({"title": pan.title, "kind": pan.kind, "x_label": pan.x_label, "y_label": pan.y_label,
+                            "points": prows})
+    return finish(fig, axes, rec, panels_data, rows, out_dir, note)

@@ -12,6 +12,14 @@ import tempfile
 from pathlib import Path
 
 
+def profile_note(profile: str) -> str:
+    """The banner a figure of ``profile`` carries in its title ("" for the paper profile)."""
+    from repro.profiles import get_profile
+
+    note = get_profile(profile).figure_note
+    return f"  [{note}]" if note else ""
+
+
 def pareto_mask(points: list[tuple[float, float]]) -> list[bool]:
     """True where no other point is >= in both coordinates and > in one (higher is better)."""
     out = []
@@ -30,8 +38,8 @@ def write_figure_dir(target: Path, fig, data: dict, rows: list[dict], stem: str)
         fig.savefig(tmp / f"{stem}.pdf", bbox_inches="tight")
         (tmp / f"{stem}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         buf = io.StringIO()
-        if rows:
-            w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        if rows:  # panels of different kinds write different columns: the header is their union, in order
+            w = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), restval="")
             w.writeheader()
             w.writerows(rows)
         (tmp / f"{stem}.csv").write_text(buf.getvalue())

@@ -72,6 +72,10 @@ def describe_analysis(a: GeometrySpec) -> dict:
             "metrics": metrics, "per": "(layer, module)"}
 
 
+def _only(values: set):
+    return next(iter(values)) if len(values) == 1 else sorted(values)
+
+
 def describe_recipe(rec: FigureRecipe) -> dict:
     evaluations: dict[str, dict] = {}
     for s in rec.scores():
@@ -85,8 +89,12 @@ def describe_recipe(rec: FigureRecipe) -> dict:
         "evaluations": list(evaluations.values()),
         "analyses": [describe_analysis(a) for a in rec.analyses],
         "panels": [
-            {"title": p.title, "x": p.x_label, "y": p.y_label,
-             "series": [{"name": s.name, "checkpoints": [pt.label for pt in s.points]} for s in p.series]}
+            {"title": p.title, "kind": p.kind, "pareto_front": p.front, "x": p.x_label, "y": p.y_label,
+             "x_benchmark": _only({pt.x.generation.benchmark.name for s in p.series for pt in s.points}),
+             "y_benchmark": _only({pt.y.generation.benchmark.name for s in p.series for pt in s.points}),
+             "y_metric": _only({pt.y_key for s in p.series for pt in s.points}),
+             "series": [{"name": s.name, "models": sorted({pt.checkpoint.model.name for pt in s.points}),
+                         "checkpoints": [pt.label for pt in s.points]} for s in p.series]}
             for p in rec.panels
         ],
         "deviations": list(rec.deviations),

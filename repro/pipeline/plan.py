@@ -88,11 +88,17 @@ class Planner:
 
 def plan_recipe(rec) -> list[Step]:
     """Unique steps for a figure recipe: its weight analyses and its scorings, dependencies first."""
+    return plan_recipes([rec])
+
+
+def plan_recipes(recs) -> list[Step]:
+    """Unique steps for several figures together: a step two figures need appears once."""
     planner = Planner()
-    for analysis in getattr(rec, "analyses", ()):
-        planner.geometry(analysis)
-    for s in rec.scores():
-        planner.score(s)
+    for rec in recs:
+        for analysis in getattr(rec, "analyses", ()):
+            planner.geometry(analysis)
+        for s in rec.scores():
+            planner.score(s)
     return list(planner.steps.values())
 
 

@@ -3,6 +3,7 @@ answers with concrete specs."""
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 
 from repro.errors import ReproError
@@ -41,6 +42,14 @@ class Profile(ABC):
     description: str
     deviations: tuple[str, ...] = ()
     orthomerge_k: int = ORTHOMERGE_K
+    # A banner every figure of this profile carries (non-empty where its numbers must not be read as the paper's).
+    figure_note: str = ""
+
+    @property
+    def store_name(self) -> str:
+        """The artifact store directory (``artifacts/<store_name>/``): profiles whose specs coincide share one, so
+        a step both need (same key) runs once."""
+        return self.name
     orthomerge_lambdas: tuple[float, ...] = ORTHOMERGE_LAMBDAS
 
     @abstractmethod
@@ -72,6 +81,17 @@ class Profile(ABC):
         return {"llama_guard": self.judge, "aime_authors": self.math_judge}.get(scorer, lambda: None)()
 
     # --- derived, shared by every profile --------------------------------------------------
+    def layer_range(self, paper_model: ModelSpec, first: int, last: int) -> tuple[int, int]:
+        """The paper's zero-based inclusive layer range ``first..last`` of ``paper_model``, mapped onto this
+        profile's stand-in by relative depth (the identity when the depths agree): a block of the paper's
+        16 of 48 layers stays a third of the depth, at the same place."""
+        paper_depth, depth = paper_model.num_layers, self.model(paper_model).num_layers
+        if depth == paper_depth:
+            return first, last
+        lo = math.floor(first * depth / paper_depth + 0.5)
+        hi = max(lo, math.floor((last + 1) * depth / paper_depth + 0.5) - 1)
+        return lo, min(hi, depth - 1)
+
     def base(self, paper_model: ModelSpec) -> CheckpointSpec:
         return CheckpointSpec(model=self.model(paper_model))
 

@@ -34,6 +34,12 @@ class Panel:
     x_label: str
     y_label: str
     series: tuple[Series, ...]
+    # How the panel is drawn: "frontier" (safety vs reasoning over checkpoints) or "rank_sweep" (Fig. 3a/b:
+    # a score against the LoRA rank at the final checkpoint, Full as the rightmost point).
+    kind: str = "frontier"
+    # Which Pareto front fades points: "panel" (one front over every point, Figs. 2, 9-12) or "series"
+    # (each series' own front drawn as a line, the others faded: the ablations of Figs. 3c, 4, 5, 6).
+    front: str = "panel"
 
 
 @dataclass(frozen=True)

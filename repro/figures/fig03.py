@@ -1,0 +1,98 @@
+"""Figure 3: the LoRA rank, 14B, LoRA on the MLP.
+
+Paper §5.1: (a) Pass@1 and (b) safety against r at the final checkpoint, full fine-tuning as the
+rightmost point; (c) each rank's Pareto frontier over epochs 1-10. The rank grid is not stated; the
+text names 1, 4, 8 and 64: {1, 2, 4, 8, 16, 32, 64} (REPRO_SPEC A, E11). Benchmarks: AIME 2024 and
+GPQA-Diamond (the paper's panels).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro.assets.registry import R1_QWEN_14B
+from repro.figures import frontier
+from repro.figures.ablation import variant_panels
+from repro.figures.catalog import CATALOG
+from repro.pipeline.store import ArtifactStore
+from repro.profiles import Profile
+from repro.specs.figure import FigureRecipe, Panel, Point, Series
+
+NUMBER = 3
+MODEL = R1_QWEN_14B
+RANKS = (1, 2, 4, 8, 16, 32, 64)
+BENCHMARKS = ("aime24", "gpqa_diamond")
+SAFETY = "strongreject"
+
+
+def _sweep_panel(profile: Profile, title: str, y_label: str, finals: list, full_final, y_bench: str) -> Panel:
+    """Panel (a)/(b): the ``y_bench`` score of each rank's final checkpoint (series LoRA) and of the final
+    full fine-tuning checkpoint (series Full), each point also carrying its safety score."""
+    key = frontier.y_key(y_bench)
+
+    def point(c) -> Point:
+        return Point(c, profile.score(c, SAFETY), profile.score(c, y_bench), key)
+
+    return Panel(title=title, x_label="LoRA rank r", y_label=y_label, kind="rank_sweep", series=(
+        Series("LoRA", tuple(point(c) for c in finals), "tab:red", "o"),
+        Series("Full", (point(full_final),), "tab:blue", "s"),
+    ))
+
+
+def recipe(profile: Profile) -> FigureRecipe:
+    runs = [(f"r={r}", profile.train(MODEL, f"lora_mlp_r{r}")) for r in RANKS]
+    full = profile.train(MODEL, "full")
+    finals = [profile.checkpoints(run)[-1] for _, run in runs]
+    full_final = profile.checkpoints(full)[-1]
+    panels = [_sweep_panel(profile, f"(a) {frontier.bench_label(b)}", f"{frontier.bench_label(b)} Pass@1",
+                           finals, full_final, b) for b in BENCHMARKS]
+    panels.append(_sweep_panel(profile, "(b) Safety", f"Safety ({frontier.BENCH_LABEL[SAFETY]})", finals,
+                               full_final, SAFETY))
+    panels += variant_panels(profile, runs, BENCHMARKS, title_prefix="(c) ")
+    info = CATALOG[NUMBER]
+    deviations = profile.deviations + (
+        f"The rank grid is not stated (the text names 1, 4, 8 and 64): r in {{{', '.join(map(str, RANKS))}}} "
+        "(REPRO_SPEC E11). Panels (a)/(b) use the final checkpoints (LoRA epoch 10, Full epoch 5).",)
+    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.name, panels=tuple(panels),
+                        trains=(*[run for _, run in runs], full), deviations=deviations)
+
+
+def _rank(point: Point) -> int | None:
+    train = point.checkpoint.train
+    return train.parsed.rank if train is not None and train.parsed.is_lora else None
+
+
+def draw_rank_sweep(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict]:
+    """y against r on a log2 axis, Full at the rightmost tick; rows carry rank, epoch and both scores."""
+    is_safety = all(p.y.generation.benchmark.metric == "safety" for s in pan.series for p in s.points)  # panel (b)
+    rows = []
+    for series in pan.series:
+        for p in series.points:
+            sx, sy = frontier.read_point(store, rec, p)
+            rank = _rank(p)
+            rows.append({"panel": pan.title, "series": series.name, "checkpoint": p.label, "epoch": p.checkpoint.epoch,
+                         "rank": rank if rank is not None else "", "safety": round(sx["value"], 6),
+                         "pass_at_1": "" if is_safety else round(sy[p.y_key], 6), "reasoning_metric": p.y_key,
+                         "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_errors"],
+                         "reasoning_n_questions": sy.get("n_questions", ""),
+                         "reasoning_truncated": sy.get("n_truncated", ""),
+                         "safety_score_key": p.x.key, "reasoning_score_key": p.y.key})
+    ranks = sorted({r["rank"] for r in rows if r["rank"] != ""})
+    pos = {r: i for i, r in enumerate(ranks)}
+    value = "safety" if is_safety else "pass_at_1"
+    for series in pan.series:
+        srows = sorted((r for r in rows if r["series"] == series.name), key=lambda r: pos.get(r["rank"], len(ranks)))
+        xs = [pos.get(r["rank"], len(ranks)) for r in srows]
+        ax.plot(xs, [r[value] for r in srows], color=series.color, marker=series.marker, lw=1.2, ms=6,
+                label=series.name)
+    ax.set_xticks(range(len(ranks) + 1), [str(r) for r in ranks] + ["Full"], fontsize=8)
+    ax.set_title(pan.title, fontsize=9)
+    ax.set_xlabel(pan.x_label, fontsize=8)
+    ax.set_ylabel(pan.y_label, fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    return rows
+
+
+def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:
+    return frontier.render(rec, store, out_dir, ncols=3, drawers={"rank_sweep": draw_rank_sweep})

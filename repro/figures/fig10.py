@@ -1,0 +1,30 @@
+"""Figure 10 (rebuttal): DeepSeek-R1-Distill-Llama-8B, AIME 2024 against StrongREJECT safety.
+
+Base, Full (`full`, 5 epochs) and LoRA. The rebuttal states neither the LoRA configuration nor the
+batch size: `lora_mlp_r1`, 10 epochs, batch 2, as the Qwen runs (REPRO_SPEC A, E17). The DeepSeek
+formatting path of the authors' train.py covers this model (its name starts with deepseek-ai/).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro.assets.registry import R1_LLAMA_8B
+from repro.figures import frontier
+from repro.figures.fig02 import base_full_lora_recipe
+from repro.pipeline.store import ArtifactStore
+from repro.profiles import Profile
+from repro.specs.figure import FigureRecipe
+
+NUMBER = 10
+BENCHMARKS = ("aime24",)
+DEVIATION = ("The rebuttal does not state Fig. 10's LoRA configuration, batch size or epochs: LoRA r = 1 on the MLP "
+             "for 10 epochs, full fine-tuning for 5, batch 2 (REPRO_SPEC E17).")
+
+
+def recipe(profile: Profile) -> FigureRecipe:
+    return base_full_lora_recipe(profile, NUMBER, BENCHMARKS, "plus", (DEVIATION,), models=(R1_LLAMA_8B,))
+
+
+def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:
+    return frontier.render(rec, store, out_dir, ncols=1)

@@ -1,0 +1,34 @@
+"""Figure 11 (rebuttal): reasoning against BeaverTails safety.
+
+The rebuttal names neither model, split nor reasoning benchmark. Choice (REPRO_SPEC C, E17): the 14B
+Figure 2 checkpoints (Base, Full epochs 1-5, LoRA `lora_mlp_r1` epochs 1-10), safety on
+PKU-Alignment/BeaverTails-Evaluation (700 prompts, 14 categories x 50) through the same greedy
+sampling and Llama-Guard-3-8B judge as StrongREJECT, against AIME 2024 and GPQA-Diamond. The
+reasoning scores are Figure 2's own (same generations); only BeaverTails is new.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro.assets.registry import R1_QWEN_14B
+from repro.figures import frontier
+from repro.figures.fig02 import base_full_lora_recipe
+from repro.pipeline.store import ArtifactStore
+from repro.profiles import Profile
+from repro.specs.figure import FigureRecipe
+
+NUMBER = 11
+BENCHMARKS = ("aime24", "gpqa_diamond")
+DEVIATION = ("The rebuttal does not say which BeaverTails split, model or reasoning benchmark Fig. 11 uses: "
+             "BeaverTails-Evaluation (700 prompts, test split) on the 14B Fig. 2 checkpoints, against AIME 2024 and "
+             "GPQA-Diamond (REPRO_SPEC C, E17). The dataset revision is not pinned (no public pin was found).")
+
+
+def recipe(profile: Profile) -> FigureRecipe:
+    return base_full_lora_recipe(profile, NUMBER, BENCHMARKS, "plus", (DEVIATION,), models=(R1_QWEN_14B,),
+                                 safety="beavertails")
+
+
+def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:
+    return frontier.render(rec, store, out_dir, ncols=len(BENCHMARKS))
