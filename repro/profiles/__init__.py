@@ -3,6 +3,8 @@
 - ``paper``: the exact settings of REPRO_SPEC.md (GPU, vLLM, hub models at pinned revisions).
 - ``smoke``: every code path on CPU in minutes: tiny random models built in-process, fixture
   data shipped in the repo, the HF generation backend, few steps and short generations.
+- ``reduced``: the paper's models and training runs exactly, a stated subset of the evaluation
+  (checkpoints, seeds, token cap) for about one GPU-day per figure.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from repro.errors import ReproError
 from repro.profiles.base import Profile
 from repro.profiles.paper import PAPER
+from repro.profiles.reduced import REDUCED
 from repro.profiles.smoke import SMOKE
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (PAPER, SMOKE)}
+PROFILES: dict[str, Profile] = {p.name: p for p in (PAPER, SMOKE, REDUCED)}
 
 
 def get_profile(name: str) -> Profile:

@@ -1,0 +1,75 @@
+"""The ``reduced`` profile: the paper's runs, a stated subset of their evaluation, for about one GPU-day per figure.
+
+Models, revisions, data and every training run are the paper's, setting for setting: a TrainSpec of this
+profile has the same key as the paper's (training is never reduced: the cosine schedule spans all epochs,
+so a shorter run would not give the paper's checkpoints). Only evaluation is cut, each cut listed in
+``deviations`` (which flows into every figure's JSON and README):
+
+- checkpoints: full fine-tuning epochs REDUCED_EPOCHS["full"], LoRA epochs REDUCED_EPOCHS["lora"] (the
+  final epoch always included, so "final checkpoint" figures are unchanged);
+- reasoning benchmarks (AIME, GPQA, HumanEval+, MBPP+): REDUCED_SEEDS seeds instead of 8, and at most
+  REDUCED_MAX_NEW_TOKENS new tokens instead of 32768 (responses cut at the cap are scored as they are and
+  counted as truncated by the scorers).
+
+StrongREJECT, BeaverTails, BoolQ and COPA, judges and OrthoMerge settings are the paper's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from repro.profiles.base import PAPER_EPOCHS
+from repro.profiles.paper import PAPER_BENCHMARKS, PAPER_SEEDS, PaperProfile
+from repro.specs import CheckpointSpec, TrainSpec
+
+REDUCED_EPOCHS = {"full": (1, 3, 5), "lora": (1, 2, 5, 10)}
+REDUCED_SEEDS = PAPER_SEEDS[:4]
+REDUCED_MAX_NEW_TOKENS = 16384
+REDUCED_BENCHMARKS_CUT = ("aime24", "gpqa_diamond", "humaneval", "mbpp")
+# What `repro plan 2 --profile reduced` gives with repro/pipeline/cost.py's assumptions (tested there).
+FIG2_GPU_HOURS = 24
+
+REDUCED_BENCHMARKS = {
+    **PAPER_BENCHMARKS,
+    **{name: replace(PAPER_BENCHMARKS[name], decoding=replace(PAPER_BENCHMARKS[name].decoding, seeds=REDUCED_SEEDS,
+                                                               max_new_tokens=REDUCED_MAX_NEW_TOKENS))
+       for name in REDUCED_BENCHMARKS_CUT},
+}
+
+
+def _epochs(kind: str) -> str:
+    return ", ".join(map(str, REDUCED_EPOCHS[kind]))
+
+
+class ReducedProfile(PaperProfile):
+    name = "reduced"
+    benchmarks = REDUCED_BENCHMARKS
+    description = (f"the paper's models and training runs exactly, a stated subset of the evaluation: about one "
+                   f"GPU-day (~{FIG2_GPU_HOURS} H100-hours) for Fig. 2 by repro/pipeline/cost.py (`repro plan N "
+                   "--profile reduced` for any figure)")
+    deviations = PaperProfile.deviations + (
+        f"reduced profile, checkpoints: full fine-tuning evaluated at epochs {_epochs('full')} of "
+        f"{PAPER_EPOCHS['full']}, LoRA at epochs {_epochs('lora')} of {PAPER_EPOCHS['lora']} (training is the "
+        "paper's; the other epochs' checkpoints are saved but not evaluated)",
+        f"reduced profile, seeds: AIME, GPQA-Diamond, HumanEval(+) and MBPP(+) are sampled with "
+        f"n = {len(REDUCED_SEEDS)} seeds {list(REDUCED_SEEDS)} instead of 8 (Pass@1 over {len(REDUCED_SEEDS)} "
+        "samples per question: larger variance)",
+        f"reduced profile, length: at most {REDUCED_MAX_NEW_TOKENS} new tokens on AIME, GPQA-Diamond, HumanEval(+) "
+        "and MBPP(+) instead of 32768; a reasoning trace cut at the cap usually scores 0 and is counted in each "
+        "point's truncation column, so Pass@1 is biased down, most on AIME",
+    )
+
+    figure_note = "reduced profile: a subset of the paper's evaluation (see deviations)"
+
+    @property
+    def store_name(self) -> str:
+        # The paper's store: training runs, merges and every evaluation whose settings are unchanged (same keys)
+        # are shared with the paper profile in both directions, never redone.
+        return "paper"
+
+    def checkpoints(self, train: TrainSpec) -> list[CheckpointSpec]:
+        keep = REDUCED_EPOCHS[train.parsed.kind]
+        return [c for c in super().checkpoints(train) if c.epoch in keep]
+
+
+REDUCED = ReducedProfile()

@@ -1,0 +1,243 @@
+"""The cost plan: GPU-hour and disk estimates that scale with the specs, the union over figures, the
+reduced profile (paper training, a stated subset of evaluation) and `repro plan` on the command line."""
+
+import json
+from dataclasses import replace
+
+import pytest
+from typer.testing import CliRunner
+
+from repro.assets import registry as R
+from repro.cli import app
+from repro.errors import ReproError
+from repro.figures.registry import IMPLEMENTED, figure_module
+from repro.pipeline import cost
+from repro.pipeline.plan import Planner, Step, plan_recipe
+from repro.profiles import PROFILES, get_profile
+from repro.profiles.paper import PAPER, PAPER_BENCHMARKS
+from repro.profiles.reduced import (
+    FIG2_GPU_HOURS,
+    REDUCED,
+    REDUCED_BENCHMARKS_CUT,
+    REDUCED_EPOCHS,
+    REDUCED_MAX_NEW_TOKENS,
+    REDUCED_SEEDS,
+    ReducedProfile,
+)
+from repro.specs import GenerationSpec, ModelSpec
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def figure_steps():
+    """{profile: {figure: steps}} for every implemented figure, planned once for the module."""
+    return {p: {n: plan_recipe(figure_module(n).recipe(get_profile(p))) for n in sorted(IMPLEMENTED)}
+            for p in ("paper", "reduced")}
+
+
+def _gen_hours(bench: str = "aime24", model=R.R1_QWEN_14B, **decoding) -> float:
+    b = PAPER_BENCHMARKS[bench]
+    limit = decoding.pop("limit", None)
+    b = replace(b, decoding=replace(b.decoding, **decoding), data=replace(b.data, limit=limit))
+    gen = GenerationSpec(checkpoint=PAPER.base(model), benchmark=b, backend="vllm")
+    return cost.estimate(Step("generate", gen.key, gen, (), "g")).gpu_hours
+
+
+def _total(steps) -> float:
+    return sum(cost.estimate(s).gpu_hours for s in steps)
+
+
+# --- the estimates scale with the specs ---------------------------------------------------------------
+def test_generation_cost_grows_with_tokens_seeds_questions_and_model_size():
+    by_cap = [_gen_hours(max_new_tokens=c) for c in (4096, 8192, 16384, 32768)]
+    by_seeds = [_gen_hours(seeds=tuple(range(n))) for n in (1, 2, 4, 8)]
+    by_rows = [_gen_hours(limit=n) for n in (5, 10, 30)]
+    assert by_cap == sorted(by_cap) and len(set(by_cap)) == 4
+    assert by_seeds == sorted(by_seeds) and len(set(by_seeds)) == 4
+    assert by_rows == sorted(by_rows) and len(set(by_rows)) == 3
+    assert _gen_hours(model=R.R1_QWEN_7B) < _gen_hours(model=R.R1_QWEN_14B)
+
+
+def test_mean_length_is_the_spec_mean_at_the_paper_cap_and_below_any_cap():
+    assert cost.mean_new_tokens("aime24", 32768) == pytest.approx(12_000, rel=1e-6)  # REPRO_SPEC F
+    assert cost.mean_new_tokens("gpqa_diamond", 32768) == pytest.approx(6_000, rel=1e-6)
+    assert cost.mean_new_tokens("strongreject", 2048) == pytest.approx(800, rel=1e-6)
+    for cap in (1024, 8192, 16384):
+        assert cost.mean_new_tokens("aime24", cap) < min(cap, 12_000)
+
+
+def test_paper_generation_token_total_per_checkpoint_matches_repro_spec_f():
+    """~25M generated tokens per checkpoint for the four reasoning benchmarks (REPRO_SPEC F)."""
+    tokens = sum(PAPER_BENCHMARKS[b].data.n_rows * 8 * cost.mean_new_tokens(b, 32768)
+                 for b in ("aime24", "gpqa_diamond", "humaneval", "mbpp"))
+    assert 24e6 < tokens < 26e6
+
+
+def test_training_cost_and_disk_scale_with_steps_mode_and_size():
+    lora14, full14 = PAPER.train(R.R1_QWEN_14B, "lora_mlp_r1"), PAPER.train(R.R1_QWEN_14B, "full")
+    full7 = PAPER.train(R.R1_QWEN_7B, "full")
+
+    def est(spec):
+        return cost.estimate(Step("train", spec.key, spec, (), "t"))
+
+    assert est(replace(lora14, epochs=5)).gpu_hours < est(lora14).gpu_hours  # 2500 vs 5000 steps
+    assert est(replace(lora14, batch_size=1)).gpu_hours > est(lora14).gpu_hours  # twice the steps
+    assert est(lora14).gpu_hours < est(full14).gpu_hours
+    assert 0.25 <= est(lora14).gpu_hours <= 0.75  # REPRO_SPEC F: 15-30 min + start and saves
+    assert (est(full14).gpu, est(full7).gpu, est(lora14).gpu) == ("H200", "H100", "H100")  # 118 GB vs 61 GB
+    # LoRA r=1 on the 14B MLP: 48 layers x (2 x (5120 + 13824) + (13824 + 5120)) = 2.73M adapter parameters
+    assert cost.adapter_params(lora14) == 48 * 3 * (5120 + 13824)
+    assert cost.adapter_params(PAPER.train(R.R1_QWEN_14B, "lora_mlp_r4")) == 4 * cost.adapter_params(lora14)
+    assert est(lora14).disk_bytes < 0.001 * est(full14).disk_bytes
+    merged = PAPER.checkpoints(lora14)[0]
+    assert cost.estimate(Step("merge", merged.key, merged, (), "m")).disk_bytes == pytest.approx(2 * 14.77e9)
+
+
+def test_cost_grows_with_the_checkpoints_evaluated():
+    class FirstEpochs(ReducedProfile):
+        def __init__(self, k):
+            self.k = k
+
+        def checkpoints(self, train):
+            return super(ReducedProfile, self).checkpoints(train)[:self.k]
+
+    totals = [_total(plan_recipe(figure_module(2).recipe(FirstEpochs(k)))) for k in (1, 2, 3, 5)]
+    assert totals == sorted(totals) and len(set(totals)) == 4
+
+
+def test_a_model_without_a_parameter_count_is_one_clear_error():
+    spec = ModelSpec(name="someone/Unknown-3B", revision="x", family="deepseek", num_layers=4, label="u")
+    with pytest.raises(ReproError, match="PARAMS_B"):
+        cost.params_b(spec)
+
+
+def test_smoke_steps_cost_no_gpu_and_finished_ones_are_measured(tmp_path):
+    from repro.pipeline.execute import execute
+    from repro.pipeline.store import ArtifactStore
+
+    smoke = get_profile("smoke")
+    model = smoke.model(R.R1_QWEN_7B)
+    planner = Planner()
+    planner.model(model)
+    (build,) = planner.steps.values()
+    store = ArtifactStore(tmp_path, "smoke")
+    before = cost.estimate(build, store)
+    assert before.gpu_hours == 0 and before.measured == () and before.cpu_hours > 0
+    execute([build], store)  # builds the tiny model for real
+    after = cost.estimate(build, store)
+    manifest = store.step_dir(build.kind, build.key).manifest()
+    assert after.measured == ("cpu_hours", "disk_bytes")
+    assert after.cpu_hours == pytest.approx(manifest["wall_time_s"] / 3600)
+    assert after.disk_bytes > 100_000  # the tiny model's weights and tokenizer
+    for s in plan_recipe(figure_module(2).recipe(smoke)):
+        assert cost.estimate(s).gpu_hours == 0
+
+
+# --- the union over figures -----------------------------------------------------------------------------
+def test_figures_2_and_9_share_everything(figure_steps):
+    paper = figure_steps["paper"]
+    alone = cost.union_cost({2: paper[2]})
+    both = cost.union_cost({2: paper[2], 9: paper[9]})
+    fig9 = next(f for f in both["figures"] if f["figure"] == 9)
+    assert fig9["gpu_hours"] > 0
+    assert both["union"]["gpu_hours"] == pytest.approx(alone["union"]["gpu_hours"])
+    assert both["saving_gpu_hours"] == pytest.approx(fig9["gpu_hours"])
+
+
+def test_reduced_costs_less_than_paper_for_every_figure(figure_steps):
+    for n in sorted(IMPLEMENTED):
+        paper, reduced = _total(figure_steps["paper"][n]), _total(figure_steps["reduced"][n])
+        evaluates = any(s.kind == "generate" for s in figure_steps["paper"][n])
+        print(f"fig {n}: paper {paper:.1f} GPU-h, reduced {reduced:.1f}")
+        if evaluates:
+            assert reduced < paper, n
+        else:  # weights-only figures (1, 7): training and analyses are never reduced
+            assert reduced == pytest.approx(paper), n
+
+
+def test_reduced_fig2_costs_about_one_gpu_day(figure_steps):
+    hours = _total(figure_steps["reduced"][2])
+    print(f"reduced Fig. 2: {hours:.1f} GPU-hours (paper: {_total(figure_steps['paper'][2]):.1f})")
+    assert FIG2_GPU_HOURS * 0.8 < hours < FIG2_GPU_HOURS * 1.2
+    assert f"~{FIG2_GPU_HOURS} H100-hours" in REDUCED.description
+
+
+# --- the reduced profile differs from paper only as stated ---------------------------------------------
+def test_reduced_profile_is_registered():
+    assert PROFILES["reduced"] is REDUCED and get_profile("reduced").backend == PAPER.backend
+
+
+def test_reduced_recipes_differ_from_paper_only_in_the_stated_cuts():
+    for n in sorted(IMPLEMENTED):
+        p_rec, r_rec = figure_module(n).recipe(PAPER), figure_module(n).recipe(REDUCED)
+        assert [t.key for t in r_rec.trains] == [t.key for t in p_rec.trains], n  # training never reduced
+        assert [a.key for a in r_rec.analyses] == [a.key for a in p_rec.analyses], n
+        # the profile's cuts, then the same figure-specific deviations as paper's
+        assert r_rec.deviations == REDUCED.deviations + p_rec.deviations[len(PAPER.deviations):], n
+        paper_ckpts = {s.generation.checkpoint.key for s in p_rec.scores()}
+        for s in r_rec.scores():
+            g = s.generation
+            assert g.checkpoint.key in paper_ckpts  # a subset of the paper's checkpoints
+            ckpt = g.checkpoint
+            if ckpt.train is not None and getattr(ckpt, "orthomerge", None) is None:
+                assert ckpt.epoch in REDUCED_EPOCHS[ckpt.train.parsed.kind]
+            paper_bench = PAPER_BENCHMARKS[g.benchmark.name]
+            if g.benchmark.name in REDUCED_BENCHMARKS_CUT:
+                assert g.benchmark.decoding == replace(paper_bench.decoding, seeds=REDUCED_SEEDS,
+                                                       max_new_tokens=REDUCED_MAX_NEW_TOKENS)
+                assert replace(g.benchmark, decoding=paper_bench.decoding) == paper_bench
+            else:
+                assert g.benchmark == paper_bench
+            assert (s.scorer, s.judge, g.backend) == (PAPER.score(ckpt, g.benchmark.name).scorer,
+                                                      PAPER.judge_for(s.scorer), PAPER.backend)
+
+
+def test_reduced_keeps_final_checkpoints_and_states_every_cut():
+    for kind, epochs in REDUCED_EPOCHS.items():
+        run = PAPER.train(R.R1_QWEN_14B, "full" if kind == "full" else "lora_mlp_r1")
+        assert [c.epoch for c in REDUCED.checkpoints(run)] == list(epochs)
+        assert REDUCED.checkpoints(run)[-1] == PAPER.checkpoints(run)[-1]
+    text = " ".join(REDUCED.deviations)
+    for needle in ("epochs 1, 3, 5 of 5", "epochs 1, 2, 5, 10 of 10", f"n = {len(REDUCED_SEEDS)} seeds",
+                   f"{REDUCED_MAX_NEW_TOKENS} new tokens", "instead of 32768", "instead of 8"):
+        assert needle in text, needle
+    assert REDUCED.deviations[:len(PAPER.deviations)] == PAPER.deviations
+
+
+# --- the command line ----------------------------------------------------------------------------------
+def test_plan_all_paper_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPRO_ARTIFACTS", str(tmp_path))
+    res = runner.invoke(app, ["plan", "--all", "--profile", "paper", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    total, summed = d["union"]["gpu_hours"], d["sum_of_figures_gpu_hours"]
+    print(f"paper, all figures: {total:.0f} GPU-hours together, {summed:.0f} summed over figures, "
+          f"saving {d['saving_pct']:.0f}%; disk {d['union']['disk_bytes'] / 1e12:.1f} TB")
+    assert 200 < total < 1500  # REPRO_SPEC F: hundreds of GPU-hours (a units error would be off by 60x or more)
+    assert total < summed and d["saving_gpu_hours"] == pytest.approx(summed - total)
+    assert d["union"]["gpu_hours_left"] == pytest.approx(total)  # nothing has run in this store
+    assert sorted(f["figure"] for f in d["figures"]) == sorted(IMPLEMENTED) and not d["skipped_figures"]
+    top = d["training_runs_by_sharing"][0]
+    assert {2, 9} <= set(top["figures"]) and len(top["figures"]) >= 2
+    assert set(d["union"]["gpu_hours_by_kind"]) >= {"train", "merge", "generate", "judge/score", "geometry"}
+    assert d["assumptions"]["decode_tok_s_14b"]["source"].startswith("REPRO_SPEC F")
+
+
+def test_plan_one_figure_table_and_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPRO_ARTIFACTS", str(tmp_path))
+    res = runner.invoke(app, ["plan", "2", "--profile", "reduced", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["totals"]["gpu_hours"] == pytest.approx(sum(s["gpu_hours"] for s in d["steps"]))
+    assert {s["state"] for s in d["steps"]} == {"todo"}
+    table = runner.invoke(app, ["plan", "2", "--profile", "reduced"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "GPU-hours: " in table.stdout and "left to run" in table.stdout
+    assert f"{d['totals']['gpu_hours']:.1f}" in table.stdout
+
+
+@pytest.mark.parametrize("args", [["plan"], ["plan", "2", "--all"]])
+def test_plan_needs_one_figure_or_all(args):
+    res = runner.invoke(app, args)
+    assert res.exit_code != 0 and isinstance(res.exception, ReproError)
+    assert "name one figure or --all" in str(res.exception)
