@@ -1,0 +1,163 @@
+"""The generated parts of every ``paper_figures/figNN/README.md``: the claims table (from
+``claims.toml``) and the cost block (from the cost model, ``repro/pipeline/cost.py``).
+
+    python -m repro.figures.readme            # rewrite the blocks (atomic writes, only where changed)
+    python -m repro.figures.readme --check    # exit 1 and name the stale READMEs, write nothing
+
+The claims table sits between ``<!-- claims:begin -->`` and ``<!-- claims:end -->``, the cost block
+between ``<!-- cost:begin -->`` and ``<!-- cost:end -->``; the rest of a README is written by hand
+and left alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+from repro.errors import ReproError
+from repro.figures.catalog import CATALOG
+from repro.figures.claims import Claim, default_claims_path, describe, load_claims, tolerance_words
+
+BEGIN, END = "<!-- claims:begin -->", "<!-- claims:end -->"
+COST_BEGIN, COST_END = "<!-- cost:begin -->", "<!-- cost:end -->"
+COST_PROFILES = ("paper", "reduced")
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def claims_table(number: int, claims: list[Claim]) -> str:
+    """The Markdown block (without the markers) for one figure."""
+    mine = [c for c in claims if c.figure == number]
+    lines = [f"Generated from `paper_figures/claims.toml` by `python -m repro.figures.readme`; "
+             f"`repro verify {number} --profile paper` evaluates each check on `fig{number:02d}.json`.", "",
+             "| claim | the paper's words | check (m = margin) | tolerance |", "|---|---|---|---|"]
+    for c in mine:
+        words = f"“{_cell(c.quote)}” ({_cell(c.source)})"
+        if c.reading:
+            words += f"<br>*Read as:* {_cell(c.reading)}"
+        tol = tolerance_words(c) + (f"<br>{_cell(c.why)}" if c.why else "")
+        lines.append(f"| `{c.id}` | {words} | {_cell(describe(c))} | {_cell(tol)} |")
+    if not mine:
+        lines.append("| | (no claim recorded) | | |")
+    return "\n".join(lines)
+
+
+def readme_path(root: Path, number: int) -> Path:
+    return root / f"fig{number:02d}" / "README.md"
+
+
+@functools.cache
+def _plans_and_estimates(profile_name: str) -> tuple[dict, dict]:
+    """Every figure's steps under ``profile_name`` and each unique step's cost estimate (empty store)."""
+    from repro.figures.registry import figure_module
+    from repro.pipeline import cost
+    from repro.pipeline.plan import plan_recipe
+    from repro.profiles import get_profile
+
+    profile = get_profile(profile_name)
+    plans = {n: plan_recipe(figure_module(n).recipe(profile)) for n in CATALOG}
+    return plans, {s.id: cost.estimate(s) for steps in plans.values() for s in steps}
+
+
+def cost_block(number: int) -> str:
+    """GPU-hours (by step kind and GPU type) and disk of the figure run alone, per GPU profile, from the cost
+    model's stated assumptions; plus what it adds once every other figure has run (shared steps are free)."""
+    from repro.pipeline import cost
+
+    lines = [f"Estimated by `repro plan {number} --profile P` from the throughput assumptions in "
+             "`repro/pipeline/cost.py` (`repro plan N --json` lists them with their sources); H100-80GB unless "
+             "an H200 is named. Alone = this figure from an empty store; after the others = what it adds once the "
+             "other eleven figures have run (shared runs and generations are not redone).", "",
+             "| profile | GPU-hours alone | by step kind | GPU type | disk alone | GPU-hours after the others |",
+             "|---|---|---|---|---|---|"]
+    for name in COST_PROFILES:
+        plans, est = _plans_and_estimates(name)
+        t = cost.totals([est[s.id] for s in plans[number]])
+        others = {s.id for n, steps in plans.items() if n != number for s in steps}
+        marginal = sum(est[s.id].gpu_hours for s in plans[number] if s.id not in others)
+        kinds = ", ".join(f"{k} {v:.1f}" for k, v in sorted(t["gpu_hours_by_kind"].items(), key=lambda kv: -kv[1])
+                          if v >= 0.05)
+        devices = ", ".join(f"{d} {h:.1f} h" for d, h in sorted(t["gpu_hours_by_device"].items()))
+        lines.append(f"| `{name}` | {t['gpu_hours']:.1f} | {kinds} | {devices} | {cost.human_bytes(t['disk_bytes'])} "
+                     f"| {marginal:.1f} |")
+    lines += ["", "The smoke profile runs the same steps on CPU in minutes (`repro figure "
+              f"{number} --profile smoke`)."]
+    return "\n".join(lines)
+
+
+def updated_text(text: str, block: str, path: Path, begin: str = BEGIN, end: str = END) -> str:
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise ReproError(f"{path} must hold exactly one {begin} ... {end} block",
+                         "add the two marker lines where the generated block belongs")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{block}\n{end}{tail}"
+
+
+def generated_text(text: str, number: int, claims: list[Claim], path: Path) -> str:
+    """``text`` with both generated blocks brought up to date."""
+    text = updated_text(text, claims_table(number, claims), path)
+    return updated_text(text, cost_block(number), path, COST_BEGIN, COST_END)
+
+
+def stale_readmes(root: Path | None = None, claims: list[Claim] | None = None) -> list[Path]:
+    """READMEs whose table differs from what ``claims.toml`` generates (or that are missing)."""
+    root = root or default_claims_path().parent
+    claims = load_claims(root / "claims.toml") if claims is None else claims
+    out = []
+    for n in CATALOG:
+        path = readme_path(root, n)
+        if not path.is_file():
+            out.append(path)
+            continue
+        text = path.read_text(encoding="utf-8")
+        if generated_text(text, n, claims, path) != text:
+            out.append(path)
+    return out
+
+
+def write_readmes(root: Path | None = None, claims: list[Claim] | None = None) -> list[Path]:
+    """Rewrite every stale table in place (atomically); return the files changed."""
+    from repro.pipeline.store import atomic_write_text
+
+    root = root or default_claims_path().parent
+    claims = load_claims(root / "claims.toml") if claims is None else claims
+    missing = [readme_path(root, n) for n in CATALOG if not readme_path(root, n).is_file()]
+    if missing:
+        raise ReproError(f"no README for {', '.join(str(p) for p in missing)}",
+                         f"create it with the sections of fig02's README and the {BEGIN} / {END} markers")
+    changed = []
+    for n in CATALOG:
+        path = readme_path(root, n)
+        text = path.read_text(encoding="utf-8")
+        new = generated_text(text, n, claims, path)
+        if new != text:
+            atomic_write_text(path, new)
+            changed.append(path)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args not in ([], ["--check"]):
+        print("usage: python -m repro.figures.readme [--check]", file=sys.stderr)
+        return 2
+    try:
+        if args:
+            stale = stale_readmes()
+            for p in stale:
+                print(f"stale: {p}")
+            return 1 if stale else 0
+        for p in write_readmes():
+            print(f"rewrote {p}")
+    except ReproError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
