@@ -148,17 +148,17 @@ def test_fig8_renders_every_method_with_orthomerge_points(smoke_runs):
     assert panels == {"(a) AIME 2024", "(a) GPQA-Diamond"} | ({"(b) HumanEval+", "(b) MBPP+"} if code else set())
     for panel in panels - {"(a) AIME 2024", "(a) GPQA-Diamond"}:  # 8b: vanilla vs OrthoMerge-both
         mine = [r for r in rows if r["panel"] == panel]
-        assert sorted({r["method"] for r in mine}) == ["OrthoMerge-both", "Vanilla"] and len(mine) == 3 + 2
+        assert sorted({r["series"] for r in mine}) == ["OrthoMerge-both", "Vanilla"] and len(mine) == 3 + 2
         assert {r["reasoning_metric"] for r in mine} == {"plus_pass@1"}
     for panel in ("(a) AIME 2024", "(a) GPQA-Diamond"):
         mine = [r for r in rows if r["panel"] == panel]
-        counts = {m: sum(r["method"] == m for r in mine) for m in fig08.STYLE}
+        counts = {m: sum(r["series"] == m for r in mine) for m in fig08.STYLE}
         assert counts == {"Vanilla": 3, "reg-col": 3, "reg-both": 3, "OrthoMerge-col": 2, "OrthoMerge-both": 2}
-        om = sorted((r["method"], float(r["lambda"])) for r in mine if r["method"].startswith("OrthoMerge"))
+        om = sorted((r["series"], float(r["lambda"])) for r in mine if r["series"].startswith("OrthoMerge"))
         assert om == [("OrthoMerge-both", 1.0), ("OrthoMerge-both", 1.25), ("OrthoMerge-col", 1.0),
                       ("OrthoMerge-col", 1.25)]
         for m in fig08.STYLE:  # every method has a Pareto front
-            assert any(r["method_pareto"] == "True" for r in mine if r["method"] == m)
+            assert any(r["series_pareto"] == "True" for r in mine if r["series"] == m)
         assert all(0 <= float(r["safety"]) <= 1 and 0 <= float(r["pass_at_1"]) <= 1 for r in mine)
     art = root / "artifacts" / "smoke"
     reports = [json.loads(p.read_text()) for p in art.glob("train/*/train_report.json")]

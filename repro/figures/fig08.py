@@ -13,14 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from repro.assets.registry import R1_QWEN_14B
-from repro.errors import ReproError
 from repro.figures import frontier
 from repro.figures.catalog import CATALOG
-from repro.figures.plot import pareto_mask
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
 from repro.specs import OrthoMergeCheckpointSpec, OrthoMergeSpec
-from repro.specs.figure import FigureRecipe
+from repro.specs.figure import FigureRecipe, Panel
 
 NUMBER = 8
 MODEL = R1_QWEN_14B
@@ -54,13 +52,15 @@ def recipe(profile: Profile, reg_k_policy: str = "authors") -> FigureRecipe:
     def named(names):
         return [(n, methods[n], *STYLE[n]) for n in names]
 
-    panels = [frontier.panel(f"(a) {frontier.bench_label(b)}", frontier.checkpoint_series(profile, named(methods), b),
-                             b) for b in BENCH_A]
+    def method_panel(prefix: str, names, bench: str) -> Panel:  # each method's own Pareto front (REPRO_SPEC A)
+        pan = frontier.panel(f"{prefix} {frontier.bench_label(bench)}",
+                             frontier.checkpoint_series(profile, named(names), bench), bench)
+        return replace(pan, front="series")
+
+    panels = [method_panel("(a)", methods, b) for b in BENCH_A]
     has_code = all(b in profile.benchmarks for b in BENCH_B)
     if has_code:
-        panels += [frontier.panel(f"(b) {frontier.bench_label(b)}",
-                                  frontier.checkpoint_series(profile, named(("Vanilla", "OrthoMerge-both")), b), b)
-                   for b in BENCH_B]
+        panels += [method_panel("(b)", ("Vanilla", "OrthoMerge-both"), b) for b in BENCH_B]
     lams = ", ".join(f"{lam:g}" for lam in profile.orthomerge_lambdas)
     deviations = profile.deviations + (
         f"OrthoMerge: k = {profile.orthomerge_k}, lambda in {{{lams}}} for both variants, on the final vanilla "
@@ -82,67 +82,5 @@ def recipe(profile: Profile, reg_k_policy: str = "authors") -> FigureRecipe:
                         trains=(vanilla, reg_col, reg_both), deviations=deviations)
 
 
-def _row(panel, series, p, sx: dict, sy: dict) -> dict:
-    ckpt = p.checkpoint
-    om = getattr(ckpt, "orthomerge", None)
-    key = getattr(p, "y_key", "value")
-    if sy.get(key) is None:
-        raise ReproError(f"figure 8, {panel.title}: the score of {p.label} has no {key!r}",
-                         "stage the benchmark's plus tests (see repro/evaluate/SANDBOX.md) and rescore")
-    return {
-        "panel": panel.title, "method": series.name, "checkpoint": p.label,
-        "epoch": ckpt.epoch if om is None else "", "lambda": om.lam if om is not None else "",
-        "orthomerge_k": om.k if om is not None else "", "safety": round(sx["value"], 6),
-        "pass_at_1": round(sy[key], 6), "reasoning_metric": key,
-        "safety_n": sx.get("n", ""), "safety_parse_errors": sx.get("n_parse_errors", sx.get("n_parse_error", "")),
-        "reasoning_n_questions": sy.get("n_questions", ""),
-        "reasoning_samples_per_question": sy.get("n_samples_per_question", ""),
-        "reasoning_truncated": sy.get("n_truncated", ""), "reasoning_no_answer": sy.get("n_no_answer", ""),
-        "safety_score_key": p.x.key, "reasoning_score_key": p.y.key,
-    }
-
-
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ncols = 2
-    nrows = -(-len(rec.panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False)
-    rows, panels_data = [], []
-    for ax, pan in zip(axes.flat, rec.panels, strict=False):
-        panel_rows = []
-        for series in pan.series:
-            srows = []
-            for p in series.points:
-                sx, sy = frontier.read_point(store, rec, p)
-                srows.append(_row(pan, series, p, sx, sy))
-            front = pareto_mask([(r["safety"], r["pass_at_1"]) for r in srows])
-            for r, f in zip(srows, front, strict=True):
-                r["method_pareto"] = f
-            panel_rows += srows
-            xs = [r["safety"] for r in srows if r["method_pareto"]]
-            ys = [r["pass_at_1"] for r in srows if r["method_pareto"]]
-            order = sorted(range(len(xs)), key=lambda i: xs[i])
-            ax.plot([xs[i] for i in order], [ys[i] for i in order], color=series.color, lw=1, alpha=0.6)
-            ax.scatter(xs, ys, c=series.color, marker=series.marker, s=40, zorder=3, edgecolors="white",
-                       linewidths=0.5, label=series.name)
-            faded = [r for r in srows if not r["method_pareto"]]
-            ax.scatter([r["safety"] for r in faded], [r["pass_at_1"] for r in faded], c=series.color,
-                       marker=series.marker, s=18, alpha=0.25, zorder=2)
-            for r in srows:
-                tag = f"e{r['epoch']}" if r["epoch"] != "" else f"l{r['lambda']:g}"
-                if r["method_pareto"]:
-                    ax.annotate(tag, (r["safety"], r["pass_at_1"]), fontsize=6, xytext=(3, 3),
-                                textcoords="offset points", color=series.color)
-        front = pareto_mask([(r["safety"], r["pass_at_1"]) for r in panel_rows])
-        for r, f in zip(panel_rows, front, strict=True):
-            r["panel_pareto"] = f
-        rows += panel_rows
-        panels_data.append({"title": pan.title, "x_label": pan.x_label, "y_label": pan.y_label, "points": panel_rows})
-        frontier.style_panel(ax, pan, ylim=(-0.05, 1.05))
-    return frontier.finish(fig, axes, rec, panels_data, rows, out_dir,
-                           "solid markers are each method's Pareto-frontier points (eN = epoch, lX = OrthoMerge "
-                           "lambda); faded markers are dominated within their method")
+    return frontier.render(rec, store, out_dir, ncols=2)

@@ -53,9 +53,11 @@ def panel(title: str, series: tuple[Series, ...], benchmark: str, safety: str = 
 
 
 def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict, on_front: bool) -> dict:
+    om = getattr(p.checkpoint, "orthomerge", None)  # OrthoMerge checkpoints (Fig. 8) are points per lambda
     return {
         "panel": panel.title, "series": series.name, "checkpoint": p.label,
-        "epoch": p.checkpoint.epoch if p.checkpoint.epoch is not None else "",
+        "epoch": p.checkpoint.epoch if p.checkpoint.epoch is not None and om is None else "",
+        "lambda": om.lam if om is not None else "", "orthomerge_k": om.k if om is not None else "",
         "safety": round(sx["value"], 6), "pass_at_1": round(sy[p.y_key], 6), "pareto": on_front,
         "reasoning_metric": p.y_key,
         "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_errors"], "safety_responses_truncated": sx["n_truncated"],
@@ -76,6 +78,9 @@ def read_point(store: ArtifactStore, rec: FigureRecipe, p: Point) -> tuple[dict,
     if sx is None or sy is None:
         raise ReproError(f"figure {rec.number}: {p.label} has no scores yet",
                          f"run `repro figure {rec.number} --profile {rec.profile}`")
+    if sy.get(p.y_key) is None:
+        raise ReproError(f"figure {rec.number}: the score of {p.label} has no {p.y_key!r}",
+                         "stage the benchmark's plus tests (see repro/evaluate/SANDBOX.md) and rescore")
     return sx, sy
 
 
@@ -136,8 +141,9 @@ def draw_frontier(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> li
         for r in srows:
             ax.scatter([r["safety"]], [r["pass_at_1"]], c=series.color, marker=series.marker, s=size, zorder=3,
                        edgecolors="white", linewidths=0.5, alpha=1.0 if r[on_front] else 0.3)
-            if r["epoch"] != "":
-                ax.annotate(str(r["epoch"]), (r["safety"], r["pass_at_1"]), fontsize=6, xytext=(3, 3),
+            tag = str(r["epoch"]) if r["epoch"] != "" else (f"λ{r['lambda']:g}" if r["lambda"] != "" else "")
+            if tag and (r[on_front] or pan.front == "panel"):
+                ax.annotate(tag, (r["safety"], r["pass_at_1"]), fontsize=6, xytext=(3, 3),
                             textcoords="offset points", color=series.color)
         ax.scatter([], [], c=series.color, marker=series.marker, s=size, label=series.name)
     style_panel(ax, pan)
@@ -146,7 +152,7 @@ def draw_frontier(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> li
 
 DRAWERS = {"frontier": draw_frontier}
 FRONTIER_NOTE = ("faded markers are dominated (off the Pareto front: the panel's, or for ablation panels each "
-                 "series' own, drawn as a line); numbers next to points are epochs")
+                 "series' own, drawn as a line); numbers next to points are epochs, λ values OrthoMerge scales")
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int, drawers: dict | None = None,
