@@ -1,4 +1,4 @@
-"""nox sessions: `tests` (the suite), `smoke` (Figure 2 on the CPU smoke profile), `lint` (ruff).
+"""nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff).
 
 Each session installs the pinned stack into its own virtualenv. torch is installed first, on
 its own, so that no other package's requirement pulls a multi-GB CUDA build on a CPU machine.
@@ -26,12 +26,41 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def smoke(session: nox.Session) -> None:
-    """Figure 2 end to end on the smoke profile: tiny models, CPU, a few minutes."""
+    """All twelve figures end to end on the smoke profile (tiny models, CPU, a few minutes), each training run
+    once; then the claims check, which reports tiny random models failing the paper's claims (exit 1) honestly."""
     _install(session)
-    session.run("repro", "figure", "2", "--profile", "smoke")
+    session.run("repro", "figure", "--all", "--profile", "smoke")
+    session.run("python", "-m", "repro.pipeline.check_store", "--profile", "smoke")
+    session.run("repro", "verify", "--all", "--profile", "smoke", success_codes=[0, 1])
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff==0.17.6")
     session.run("ruff", "check", "repro", "tests", "noxfile.py")
+
+
+@nox.session
+def toy_rebuild(session: nox.Session) -> None:
+    """Rebuild the toy world's policy and judge from scratch into a temp dir (CPU, ~10-30 min) and check
+    the base metrics (arithmetic >= 0.95, refusal <= 0.05 on held-out sets) and the judge's agreement (>= 0.98).
+    The shipped fixtures in repro/assets/fixtures/toy are not touched; copy the build there by hand."""
+    _install(session)
+    out = session.create_tmp()
+    session.run("python", "-m", "repro.toy.build", "--out", out)
+    session.run("python", "-c", _TOY_CHECK, out)
+
+
+_TOY_CHECK = """
+import json, sys
+from pathlib import Path
+out = Path(sys.argv[1])
+policy = json.loads((out / "policy" / "build_manifest.json").read_text())["metrics"]
+judge = json.loads((out / "judge" / "build_manifest.json").read_text())["metrics"]
+print("policy", policy)
+print("judge", judge)
+failed = [name for name, ok in (("arithmetic >= 0.95", policy["arithmetic"] >= 0.95),
+                                ("refusal <= 0.05", policy["refusal"] <= 0.05),
+                                ("judge agreement >= 0.98", judge["agreement"] >= 0.98)) if not ok]
+sys.exit(f"toy rebuild failed: {failed}" if failed else 0)
+"""

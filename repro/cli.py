@@ -20,7 +20,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console()
 err = Console(stderr=True)
 
-ProfileOpt = typer.Option("paper", "--profile", "-p", help="paper (exact, GPU) | smoke (tiny models, CPU)")
+ProfileOpt = typer.Option("paper", "--profile", "-p", help="paper (exact, GPU) | reduced (paper runs, a stated subset "
+                          "of the evaluation, GPU) | smoke (tiny models, CPU)")
 
 
 def _root(env: str, default: str) -> Path:
@@ -29,8 +30,9 @@ def _root(env: str, default: str) -> Path:
 
 def _store(profile: str):
     from repro.pipeline.store import ArtifactStore
+    from repro.profiles import get_profile
 
-    return ArtifactStore(_root("REPRO_ARTIFACTS", "artifacts"), profile)
+    return ArtifactStore(_root("REPRO_ARTIFACTS", "artifacts"), get_profile(profile).store_name)
 
 
 def _recipe(number: int, profile_name: str):
@@ -46,7 +48,6 @@ def _recipe(number: int, profile_name: str):
 def list_figures() -> None:
     """The figures, their claim, and their state per profile."""
     from repro.figures.catalog import CATALOG
-    from repro.figures.registry import IMPLEMENTED
     from repro.pipeline.execute import step_status
     from repro.pipeline.plan import plan_recipe
     from repro.profiles import PROFILES
@@ -59,9 +60,6 @@ def list_figures() -> None:
     for n, info in CATALOG.items():
         states = []
         for name in PROFILES:
-            if n not in IMPLEMENTED:
-                states.append(f"[dim]planned ({info.planned_in})[/dim]")
-                continue
             _, _, rec = _recipe(n, name)
             steps = plan_recipe(rec)
             done = sum(step_status(_store(name), s) == "done" for s in steps)
@@ -123,25 +121,109 @@ def show(number: int = typer.Argument(..., help="figure number 1-12"), profile: 
 
 
 @app.command()
-def plan(number: int = typer.Argument(..., help="figure number 1-12"), profile: str = ProfileOpt) -> None:
-    """The steps of a figure: which are done, which would run."""
+def plan(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"), profile: str = ProfileOpt,
+         all_figures: bool = typer.Option(False, "--all", help="every figure: their union of steps, each unique run "
+                                          "once, the cost of each figure alone and the saving from sharing"),
+         as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """The steps of a figure, which are done, which would run, and their GPU-hours and disk (estimates from
+    the assumptions in repro/pipeline/cost.py)."""
+    from repro.pipeline import cost
     from repro.pipeline.execute import step_status
     from repro.pipeline.plan import plan_recipe
 
+    if (number is None) == (not all_figures):
+        raise ReproError("name one figure or --all", f"e.g. `repro plan 2 --profile {profile}` or "
+                         f"`repro plan --all --profile {profile}`")
+    store = _store(profile)
+    if all_figures:
+        _plan_all(profile, store, as_json)
+        return
     _, _, rec = _recipe(number, profile)
     steps = plan_recipe(rec)
-    store = _store(profile)
+    states = {s.id: step_status(store, s) for s in steps}
+    est = [cost.estimate(s, store) for s in steps]
+    tot = cost.totals(est, states)
+    if as_json:
+        rows = [{"id": e.step_id, "kind": e.kind, "group": e.group, "label": e.label, "state": states[e.step_id],
+                 "gpu_hours": e.gpu_hours, "gpu": e.gpu, "cpu_hours": e.cpu_hours, "disk_bytes": e.disk_bytes,
+                 "basis": e.basis, "measured": list(e.measured)} for e in est]
+        sys.stdout.write(json.dumps({"figure": number, "profile": profile, "steps": rows, "totals": tot,
+                                     "assumptions": cost.assumptions_json()}, indent=2) + "\n")
+        return
     t = Table(title=f"Figure {number}, {profile} profile: {len(steps)} steps")
-    for c in ("#", "kind", "step", "state"):
-        t.add_column(c)
+    for c in ("#", "kind", "step", "state", "GPU-h", "CPU-min", "disk"):
+        t.add_column(c, justify="right" if c in ("#", "GPU-h", "CPU-min", "disk") else "left")
     counts: dict[str, int] = {}
-    for i, s in enumerate(steps, 1):
-        state = step_status(store, s)
+    for i, (s, e) in enumerate(zip(steps, est, strict=True), 1):
+        state = states[s.id]
         counts[state] = counts.get(state, 0) + 1
         color = {"done": "green", "partial": "yellow", "todo": "white"}[state]
-        t.add_row(str(i), s.kind, s.label, f"[{color}]{state}[/{color}]")
+        t.add_row(str(i), s.kind, s.label, f"[{color}]{state}[/{color}]",
+                  f"{e.gpu_hours:.2f}" + (" H200" if e.gpu == "H200" else "") if e.gpu_hours else "-",
+                  f"{60 * e.cpu_hours:.1f}" + ("*" if "cpu_hours" in e.measured else "") if e.cpu_hours else "-",
+                  cost.human_bytes(e.disk_bytes) + ("*" if "disk_bytes" in e.measured else ""))
     out.print(t)
     out.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    _print_cost_totals(tot, cost)
+
+
+def _print_cost_totals(tot: dict, cost) -> None:
+    kinds = ", ".join(f"{k} {v:.1f}" for k, v in tot["gpu_hours_by_kind"].items() if v)
+    devices = ", ".join(f"{k} {v:.1f}" for k, v in tot["gpu_hours_by_device"].items())
+    out.print(f"GPU-hours: {tot['gpu_hours']:.1f} ({kinds or 'none'}; by device: {devices or 'none'}); "
+              f"left to run: {tot['gpu_hours_left']:.1f} GPU-hours over {tot['steps_left']} steps")
+    out.print(f"CPU: {tot['cpu_hours']:.2f} h = {60 * tot['cpu_hours']:.0f} min (left {60 * tot['cpu_hours_left']:.0f} "
+              f"min); disk: "
+              f"{cost.human_bytes(tot['disk_bytes'])} (left to write {cost.human_bytes(tot['disk_bytes_left'])})")
+    out.print("[dim]estimates from the assumptions in repro/pipeline/cost.py (`--json` lists them with sources); "
+              "* = measured from the finished step[/dim]")
+
+
+def _plan_all(profile: str, store, as_json: bool) -> None:
+    """`repro plan --all`: every implemented figure alone and all of them together."""
+    from repro.figures.registry import IMPLEMENTED
+    from repro.pipeline import cost
+    from repro.pipeline.execute import step_status
+    from repro.pipeline.plan import plan_recipe
+
+    figure_steps, skipped = {}, {}
+    for n in sorted(IMPLEMENTED):
+        try:
+            figure_steps[n] = plan_recipe(_recipe(n, profile)[2])
+        except ReproError as exc:  # a figure this profile cannot build: said, not hidden
+            skipped[n] = str(exc)
+    union = {s.id: s for steps in figure_steps.values() for s in steps}
+    states = {sid: step_status(store, s) for sid, s in union.items()}
+    res = cost.union_cost(figure_steps, store, states)
+    if as_json:
+        sys.stdout.write(json.dumps({"profile": profile, **res, "skipped_figures": skipped,
+                                     "assumptions": cost.assumptions_json()}, indent=2) + "\n")
+        return
+    t = Table(title=f"All figures, {profile} profile: each figure alone")
+    for c in ("fig", "unique steps", "GPU-h alone", "CPU-h", "disk"):
+        t.add_column(c, justify="right")
+    for f in res["figures"]:
+        t.add_row(str(f["figure"]), str(f["steps"]), f"{f['gpu_hours']:.1f}", f"{f['cpu_hours']:.2f}",
+                  cost.human_bytes(f["disk_bytes"]))
+    out.print(t)
+    tot = res["union"]
+    out.print(f"[bold]all figures together: {tot['steps']} unique steps, {tot['gpu_hours']:.1f} GPU-hours[/bold]; "
+              f"sum of the figures alone {res['sum_of_figures_gpu_hours']:.1f}; sharing saves "
+              f"{res['saving_gpu_hours']:.1f} GPU-hours ({res['saving_pct']:.0f}%)")
+    if not tot["gpu_hours"]:
+        out.print(f"CPU-only profile: {tot['cpu_hours']:.2f} CPU-hours together, {res['sum_of_figures_cpu_hours']:.2f} "
+                  "summed over the figures alone")
+    _print_cost_totals(tot, cost)
+    shared = [r for r in res["training_runs_by_sharing"] if len(r["figures"]) > 1]
+    if shared:
+        s = Table(title="Training runs shared by several figures (most shared first)")
+        for c in ("run", "figures", "GPU-h"):
+            s.add_column(c)
+        for r in shared[:10]:
+            s.add_row(r["run"], ", ".join(map(str, r["figures"])), f"{r['gpu_hours']:.2f}")
+        out.print(s)
+    for n, why in skipped.items():
+        out.print(f"[yellow]figure {n} not planned for {profile}:[/yellow] {why}")
 
 
 ExecutorOpt = typer.Option("local", "--executor", help="local (this process) | slurm (one Slurm job per step, "
@@ -164,7 +246,9 @@ def _executor(name: str, train_processes: int, partition: str | None = None, acc
 
 
 @app.command()
-def figure(number: int = typer.Argument(..., help="figure number 1-12"), profile: str = ProfileOpt,
+def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"), profile: str = ProfileOpt,
+           all_figures: bool = typer.Option(False, "--all", help="every figure 1-12: their union of steps runs "
+                                            "once (a run several figures share is trained once), then each renders"),
            executor: str = ExecutorOpt, train_processes: int = TrainProcessesOpt,
            slurm_partition: str = typer.Option(None, "--slurm-partition", help="Slurm partition for every job"),
            slurm_account: str = typer.Option(None, "--slurm-account", help="Slurm account to charge"),
@@ -175,32 +259,42 @@ def figure(number: int = typer.Argument(..., help="figure number 1-12"), profile
            wait: bool = typer.Option(True, "--wait/--no-wait", help="slurm: follow the jobs to the end and render, "
                                      "or return after submitting")) -> None:
     """Run whatever the figure still needs, then render it under paper_figures/."""
+    from repro.figures.catalog import CATALOG
+
+    if (number is None) == (not all_figures):
+        raise ReproError("name one figure or --all", f"e.g. `repro figure 2 --profile {profile}` or "
+                         f"`repro figure --all --profile {profile}`")
     t0 = time.time()
-    module, prof, rec = _recipe(number, profile)
+    numbers = sorted(CATALOG) if all_figures else [number]
+    recipes = [(n, *_recipe(n, profile)) for n in numbers]  # every recipe resolves before anything runs
+    prof = recipes[0][2]
     runner = _executor(executor, train_processes, slurm_partition, slurm_account, slurm_qos, slurm_gpu_mem,
                        slurm_setup, wait)
     from repro.pipeline.preflight import preflight
 
     if executor != "slurm":  # Slurm jobs run on GPU nodes, not on the submitting host
-        preflight(prof, rec)
+        for _, _, _, rec in recipes:
+            preflight(prof, rec)
     from repro.pipeline.execute import execute
-    from repro.pipeline.plan import plan_recipe
+    from repro.pipeline.plan import plan_recipes
 
-    steps = plan_recipe(rec)
+    steps = plan_recipes([rec for _, _, _, rec in recipes])
     store = _store(profile)
     counts = execute(steps, store, console=err, executor=runner)
     pending = [s for s in steps if not store.step_dir(s.kind, s.key).done]
+    what = "all figures" if all_figures else f"figure {number}"
+    again = f"repro figure {'--all' if all_figures else number} --profile {profile}"
     if pending:
-        err.print(f"figure {number} ({profile}): {counts.get('submitted', 0)} jobs submitted, {len(pending)} steps "
-                  f"not finished yet; rerun `repro figure {number} --profile {profile}` when they are, to render")
+        err.print(f"{what} ({profile}): {counts.get('submitted', 0)} jobs submitted, {len(pending)} steps "
+                  f"not finished yet; rerun `{again}` when they are, to render")
         return
-    target = _root("REPRO_FIGURES", "paper_figures") / f"fig{number:02d}" / profile
-    files = module.render(rec, store, target)
     ran = ", ".join(f"{k} {v}" for k, v in counts.items() if k not in ("ran", "skipped")) or "nothing"
-    err.print(f"figure {number} ({profile}): ran {counts['ran']} steps ({ran}), {counts['skipped']} already done, "
+    err.print(f"{what} ({profile}): ran {counts['ran']} steps ({ran}), {counts['skipped']} already done, "
               f"{time.time() - t0:.1f} s")
-    for f in files:
-        out.print(str(f))
+    for n, module, _, rec in recipes:
+        target = _root("REPRO_FIGURES", "paper_figures") / f"fig{n:02d}" / profile
+        for f in module.render(rec, store, target):
+            out.print(str(f))
 
 
 @app.command()
@@ -302,6 +396,72 @@ def fetch(number: int = typer.Argument(None, help="figure number 1-12 (or --all)
     if failed:
         raise ReproError(f"{len(failed)} of {len(assets)} assets were not staged",
                          "see the lines above; rerun after fixing them (staged assets are kept)")
+
+
+@app.command()
+def verify(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"), profile: str = ProfileOpt,
+           all_figures: bool = typer.Option(False, "--all", help="every figure rendered for the profile"),
+           as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """Check the paper's claims (paper_figures/claims.toml) on a rendered figure's data: exit 0 if every
+    evaluated claim holds, 1 if one fails."""
+    from rich.markup import escape
+
+    from repro.figures.catalog import CATALOG
+    from repro.figures.claims import describe, figure_data_path, load_claims, verify_figure
+    from repro.profiles import get_profile
+
+    if (number is None) == (not all_figures):
+        raise ReproError("name one figure or --all", f"e.g. `repro verify 2 --profile {profile}` or "
+                         f"`repro verify --all --profile {profile}`")
+    get_profile(profile)  # an unknown profile is one clear error
+    claims = load_claims()
+    root = _root("REPRO_FIGURES", "paper_figures")
+    numbers = sorted(CATALOG) if all_figures else [number]
+    if all_figures:
+        numbers = [n for n in numbers if figure_data_path(root, n, profile).is_file()]
+        if not numbers:
+            raise ReproError(f"no figure has been rendered for the {profile} profile under {root}",
+                             f"run `repro figure N --profile {profile}` first")
+    results = {n: verify_figure(n, profile, root, claims) for n in numbers}
+    outcomes = [o for n in numbers for o in results[n]]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("pass", "fail", "not-evaluable")}
+    not_rendered = [n for n in sorted(CATALOG) if n not in numbers] if all_figures else []
+    from repro.profiles import get_profile
+
+    banner = {"paper": "", "reduced": "reduced profile: fewer checkpoints, seeds and tokens than the paper (see the "
+              "figures' deviations); a claim near its tolerance may flip on that alone."}.get(
+        profile, f"{get_profile(profile).figure_note or profile}: its models are not expected to pass the "
+        "paper's claims; the statuses are reported honestly, not forced.")
+    if as_json:
+        sys.stdout.write(json.dumps({"profile": profile, "note": banner, "summary": counts,
+                                     "not_rendered": not_rendered,
+                                     "figures": {str(n): [o.as_dict() for o in results[n]] for n in numbers}},
+                                    indent=2, ensure_ascii=False) + "\n")
+    else:
+        if banner:
+            out.print(f"[bold yellow]{escape(banner)}[/bold yellow]")
+        color = {"pass": "green", "fail": "red", "not-evaluable": "yellow"}
+        for n in numbers:
+            t = Table(title=f"Figure {n} ({profile} profile): claims from paper_figures/claims.toml", show_lines=True)
+            for c in ("claim", "status", "observed", "threshold"):
+                t.add_column(c, overflow="fold")
+            for o in results[n]:
+                # failing lines first, at most three per claim (--json has every panel / group)
+                lines = sorted(o.details, key=lambda d: {False: 0, None: 1, True: 2}[d["ok"]])
+                shown = lines[:3]
+                observed = [f"{({False: 'x', None: '?', True: 'ok'})[d['ok']]} {d['observed']}" for d in shown]
+                if len(lines) > len(shown):
+                    observed.append(f"... {len(lines) - len(shown)} more (--json)")
+                t.add_row(f"[bold]{escape(o.claim.id)}[/bold]\n[dim]{escape(describe(o.claim))}[/dim]",
+                          f"[{color[o.status]}]{o.status}[/{color[o.status]}]",
+                          escape("\n".join(observed) or o.reason), escape("\n".join(d["threshold"] for d in shown)))
+            out.print(t)
+        if not_rendered:
+            out.print(f"not rendered for {profile} (skipped): figures {', '.join(map(str, not_rendered))}")
+        scope = "all rendered figures" if all_figures else f"figure {number}"
+        out.print(f"{scope} ({profile}): {counts['pass']} pass, {counts['fail']} fail, "
+                  f"{counts['not-evaluable']} not evaluable, of {len(outcomes)} claims")
+    raise typer.Exit(1 if counts["fail"] else 0)
 
 
 def main() -> None:

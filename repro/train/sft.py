@@ -189,10 +189,12 @@ def _callbacks(progress_cb):
 def build_trainer(spec: TrainSpec, model_path: Path, rows: list[dict], run_dir: Path, progress_cb=None):
     """The SFTTrainer ``train`` runs (model loaded, LoRA applied, data tokenized, settings
     checked), not yet trained. Returns ``(trainer, report)``."""
+    import datasets
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     from trl import SFTTrainer
 
+    datasets.disable_progress_bars()  # TRL's dataset passes over a few hundred rows: rich shows the step's progress
     use_cpu = not torch.cuda.is_available()
     if use_cpu and spec.precision == "bf16_base_fp16_autocast":
         raise ReproError(f"precision {spec.precision} needs a CUDA GPU", "use --profile smoke on a CPU machine")
