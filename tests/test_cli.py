@@ -93,3 +93,12 @@ def test_list_and_plan_run_without_torch_heavy_work():
     proc = repro("plan", "2", "--profile", "paper")
     assert proc.returncode == 0 and "todo" in proc.stdout
     assert time.time() - t0 < 30
+
+
+@pytest.mark.parametrize("args", [("figure",), ("figure", "2", "--all")])
+def test_figure_needs_exactly_one_of_a_number_or_all(tmp_path, args):
+    line = _one_error_line(repro(*args, "--profile", "smoke", env={"REPRO_ARTIFACTS": str(tmp_path / "a"),
+                                                                  "REPRO_FIGURES": str(tmp_path / "f")}))
+    assert "name one figure or --all" in line
+    assert not (tmp_path / "a").exists() and not (tmp_path / "f").exists()
+

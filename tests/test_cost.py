@@ -220,6 +220,8 @@ def test_plan_all_paper_json(tmp_path, monkeypatch):
     assert sorted(f["figure"] for f in d["figures"]) == sorted(IMPLEMENTED) and not d["skipped_figures"]
     top = d["training_runs_by_sharing"][0]
     assert {2, 9} <= set(top["figures"]) and len(top["figures"]) >= 2
+    runs = {r["run"]: r["figures"] for r in d["training_runs_by_sharing"]}  # the most-shared run (REPRO_SPEC F)
+    assert runs["train R1-Distill-Qwen-14B lora_mlp_r1 (10 ep, bs 2)"] == [2, 3, 4, 5, 9, 11]
     assert set(d["union"]["gpu_hours_by_kind"]) >= {"train", "merge", "generate", "judge/score", "geometry"}
     assert d["assumptions"]["decode_tok_s_14b"]["source"].startswith("REPRO_SPEC F")
 
