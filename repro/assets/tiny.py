@@ -22,6 +22,7 @@ normalizer and pre-tokenizer that transformers 5 rebuilds on load (``Qwen2Tokeni
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -302,10 +303,7 @@ def build_tiny_model(spec: ModelSpec, out_dir: Path) -> Path:
     if (arch.arch, arch.template) not in TOKENIZER_KINDS:
         raise ValueError(f"unsupported tiny model {arch.arch!r} with template {arch.template!r}")
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private
-    try:
+    with model_dir_swap(out_dir) as tmp:
         tokenizer = _train_tokenizer(arch.arch, arch.template)
         dtype = getattr(torch, spec.dtype)
         with torch.random.fork_rng(devices=[]):
@@ -315,9 +313,22 @@ def build_tiny_model(spec: ModelSpec, out_dir: Path) -> Path:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         _verify(tmp, tokenizer, arch.template)
+    return out_dir
+
+
+@contextlib.contextmanager
+def model_dir_swap(out_dir: Path):
+    """Yield a fresh directory beside ``out_dir`` to build a model in; when the block ends without error,
+    make it world-readable and rename it into place (an earlier build is swapped out whole); on error,
+    remove it and leave ``out_dir`` as it was."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private
         for file in tmp.iterdir():
             file.chmod(0o644)
-        if out_dir.exists():  # an earlier build of the same spec: identical bytes, swap it out
+        if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             os.replace(out_dir, old / "model")
             shutil.rmtree(old)
@@ -325,4 +336,3 @@ def build_tiny_model(spec: ModelSpec, out_dir: Path) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out_dir
