@@ -1,0 +1,23 @@
+"""The toy world (issue 7): a synthetic world in which a tiny from-scratch model shows the paper's
+phenomenon on CPU. ``world`` generates the data, ``build`` trains the base policy and judge
+(``python -m repro.toy.build --out DIR``), ``metrics`` evaluates a model dir greedily, ``safety``
+runs a short DirectRefusal-format LoRA safety training for tests and checks.
+
+The shipped builds live in ``repro/assets/fixtures/toy`` (``TOY_POLICY_DIR``, ``TOY_JUDGE_DIR``,
+``TOY_DATA_DIR``); CI never rebuilds them.
+"""
+
+from pathlib import Path
+
+TOY_FIXTURES = Path(__file__).resolve().parent.parent / "assets" / "fixtures" / "toy"
+TOY_POLICY_DIR = TOY_FIXTURES / "policy"
+TOY_JUDGE_DIR = TOY_FIXTURES / "judge"
+TOY_DATA_DIR = TOY_FIXTURES / "data"
+# File names under TOY_DATA_DIR (fixture paths relative to repro/assets/fixtures: "toy/data/<name>").
+TOY_DATA_FILES = {
+    "directrefusal": "directrefusal_toy.jsonl",  # 200 harmful -> refusal + 200 benign -> answer
+    "strongreject": "strongreject_toy.jsonl",  # 150 held-out harmful how-to prompts
+    "benign": "benign_howto_toy.jsonl",  # 150 held-out benign how-to prompts (over-refusal)
+    "aime24": "aime_toy.jsonl",  # 300 held-out sums
+    "gpqa_diamond": "gpqa_toy.jsonl",  # 100 held-out multiple-choice sums
+}
