@@ -19,24 +19,24 @@ def check(profile_name: str, root: Path) -> tuple[list[str], list[str]]:
     """(problems, report lines) for the store of ``profile_name`` under ``root``."""
     from repro.figures.catalog import CATALOG
     from repro.figures.registry import figure_module
-    from repro.pipeline.plan import plan_recipe, plan_recipes
+    from repro.pipeline.cost import union_cost
+    from repro.pipeline.plan import plan_recipe
     from repro.pipeline.store import ArtifactStore
     from repro.profiles import get_profile
 
     profile = get_profile(profile_name)
     store = ArtifactStore(root, profile.store_name)
-    recs = [figure_module(n).recipe(profile) for n in sorted(CATALOG)]
-    union = plan_recipes(recs)
+    figure_steps = {n: plan_recipe(figure_module(n).recipe(profile)) for n in sorted(CATALOG)}
+    union = {s.id: s for steps in figure_steps.values() for s in steps}.values()
     problems = [f"{s.id} ({s.label}) is not done" for s in union if not store.step_dir(s.kind, s.key).done]
-    trains = [s for s in union if s.kind == "train"]
+    runs = union_cost(figure_steps)["training_runs_by_sharing"]  # each run with the figures that use it
     on_disk = sorted(p.name for p in (store.base / "train").glob("*") if p.is_dir()) if store.base.is_dir() else []
-    planned = {s.key for s in trains}
+    planned = {r["key"] for r in runs}
     problems += [f"train/{k} is in the store but in no figure's plan" for k in on_disk if k not in planned]
-    users = {s.key: [r.number for r in recs if s.id in {t.id for t in plan_recipe(r)}] for s in trains}
-    per_figure = sum(len([t for t in plan_recipe(r) if t.kind == "train"]) for r in recs)
-    report = [f"{profile_name}: {len(union)} unique steps for figures 1-{max(CATALOG)}; {len(trains)} training runs "
+    per_figure = sum(len(r["figures"]) for r in runs)
+    report = [f"{profile_name}: {len(union)} unique steps for figures 1-{max(CATALOG)}; {len(runs)} training runs "
               f"in the plan, {len(on_disk)} trained in the store; {per_figure} if every figure trained its own"]
-    report += [f"  {s.label}: figures {', '.join(map(str, users[s.key]))}" for s in trains if len(users[s.key]) > 1]
+    report += [f"  {r['run']}: figures {', '.join(map(str, r['figures']))}" for r in runs if len(r["figures"]) > 1]
     return problems, report
 
 
