@@ -86,11 +86,7 @@ def draw_rank_sweep(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> 
         ax.plot(xs, [r[value] for r in srows], color=series.color, marker=series.marker, lw=1.2, ms=6,
                 label=series.name)
     ax.set_xticks(range(len(ranks) + 1), [str(r) for r in ranks] + ["Full"], fontsize=8)
-    ax.set_title(pan.title, fontsize=9)
-    ax.set_xlabel(pan.x_label, fontsize=8)
-    ax.set_ylabel(pan.y_label, fontsize=8)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    frontier.style_panel(ax, pan, xlim=None)
     return rows
 
 

@@ -84,11 +84,14 @@ def read_point(store: ArtifactStore, rec: FigureRecipe, p: Point) -> tuple[dict,
     return sx, sy
 
 
-def style_panel(ax, pan: Panel, ylim: tuple[float, float] | None = None) -> None:
+def style_panel(ax, pan: Panel, ylim: tuple[float, float] | None = None,
+                xlim: tuple[float, float] | None = (-0.05, 1.05)) -> None:
+    """Title, axis labels, grid and legend; x spans the safety scale unless ``xlim`` is None."""
     ax.set_title(pan.title, fontsize=9)
     ax.set_xlabel(pan.x_label, fontsize=8)
     ax.set_ylabel(pan.y_label, fontsize=8)
-    ax.set_xlim(-0.05, 1.05)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
