@@ -8,8 +8,13 @@ from repro.generate.base import Completion, Request, cut_at_stop, render_prompt_
 from repro.specs import DecodingSpec
 
 
+# Rows per generate() call: on CPU a small model's step costs the same at 16 rows as at 128 (Python overhead
+# dominates), so models under SMALL_MODEL_PARAMS decode SMALL_MODEL_BATCH rows at once.
+DEFAULT_BATCH, SMALL_MODEL_BATCH, SMALL_MODEL_PARAMS = 16, 128, 50_000_000
+
+
 class HFGenerator:
-    def __init__(self, model_path: Path, dtype: str, batch_size: int = 16):
+    def __init__(self, model_path: Path, dtype: str, batch_size: int | None = None):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -18,6 +23,9 @@ class HFGenerator:
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=getattr(torch, dtype)).to(self.device)
         self.model.eval()
+        if batch_size is None:
+            small = sum(p.numel() for p in self.model.parameters()) < SMALL_MODEL_PARAMS
+            batch_size = SMALL_MODEL_BATCH if small else DEFAULT_BATCH
         self.batch_size = batch_size
         # Every end token the model's generation config knows (Llama-Guard has two), not only the tokenizer's.
         cfg_eos = self.model.generation_config.eos_token_id
