@@ -6,6 +6,7 @@ import functools
 import os
 from pathlib import Path
 
+from repro.assets.datasets import FIXTURES
 from repro.assets.registry import hub_revision
 from repro.errors import ReproError
 from repro.specs import ModelSpec
@@ -36,3 +37,24 @@ def check_tokenizer_roundtrip(model_path: Path, name: str) -> None:
     if back != probe:
         raise ReproError(f"the tokenizer of {name} does not round-trip text ({probe!r} -> {back!r})",
                          "this is a known transformers-5 regression: check the pinned transformers version")
+
+
+def fixture_model_revision(name: str) -> str:
+    """The revision of a shipped model directory: the sha256 prefix of its weights, so a rebuilt fixture
+    gets new artifact keys and nothing computed from the old one is reused."""
+    import hashlib
+
+    weights = FIXTURES / name / "model.safetensors"
+    if not weights.is_file():
+        raise ReproError(f"the shipped model {name} has no weights at {weights}",
+                         "restore repro/assets/fixtures from git, or rebuild it: nox -s toy_rebuild")
+    return "sha256:" + hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+
+
+def fixture_model_path(spec: ModelSpec) -> Path:
+    """A shipped model directory, checked against the spec's revision (its weights' hash)."""
+    found = fixture_model_revision(spec.name)
+    if found != spec.revision:
+        raise ReproError(f"the shipped model {spec.name} is {found}, the spec asks for {spec.revision}",
+                         "the fixture changed under a running process: rerun the command")
+    return FIXTURES / spec.name

@@ -239,7 +239,7 @@ def _is_tiny(step: Step) -> bool:
         model = spec.generation.checkpoint.model
     elif isinstance(spec, GenerationSpec | GeometrySpec):
         model = spec.checkpoint.model
-    return model is not None and model.source == "tiny"
+    return model is not None and model.local
 
 
 # --- per step -------------------------------------------------------------------------------------------

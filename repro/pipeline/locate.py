@@ -13,6 +13,10 @@ from repro.specs import CheckpointSpec, ModelSpec, OrthoMergeCheckpointSpec
 def model_dir(store: ArtifactStore, model: ModelSpec) -> Path:
     if model.source == "tiny":
         return store.step_dir("asset", model.key).path / "model"
+    if model.source == "fixture":
+        from repro.assets.models import fixture_model_path
+
+        return fixture_model_path(model)
     from repro.assets.models import check_tokenizer_roundtrip, hub_model_path
 
     path = hub_model_path(model)

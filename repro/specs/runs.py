@@ -27,7 +27,9 @@ class TinyArch:
 @dataclass(frozen=True)
 class ModelSpec:
     """A model by its paper name. ``source="hub"`` loads ``name@revision`` from the offline HF
-    cache; ``source="tiny"`` builds ``tiny`` in-process (smoke)."""
+    cache; ``source="tiny"`` builds ``tiny`` in-process (smoke); ``source="fixture"`` is a model
+    directory shipped in ``repro/assets/fixtures/<name>`` (the toy world's trained models), its
+    revision the sha256 prefix of its weights file."""
 
     name: str
     revision: str
@@ -42,6 +44,11 @@ class ModelSpec:
     @property
     def key(self) -> str:
         return spec_key(self, self.label)
+
+    @property
+    def local(self) -> bool:
+        """Built in-process or shipped with the package: small, CPU, nothing to stage."""
+        return self.source in ("tiny", "fixture")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class Resources:
 
 def billions(model: ModelSpec) -> float:
     """Parameters in billions: from the registry's size (2 bytes each), else the name ("...-14B"); 0 for tiny models."""
-    if model.source == "tiny":
+    if model.local:
         return 0.0
     from repro.assets.registry import asset_size
 
@@ -104,7 +104,7 @@ def _generate(gen: GenerationSpec, gpu_mem_gb: int) -> Resources:
 
 def _score(score: ScoreSpec, gpu_mem_gb: int) -> Resources:
     judge = score.judge
-    if judge is None or judge.model.source == "tiny" or judge.backend != "vllm":
+    if judge is None or judge.model.local or judge.backend != "vllm":
         return Resources(0, 2, 8, 20, f"{score.scorer} on CPU")
     b = billions(judge.model)
     return Resources(_gpus_for(2 * b + KV_CACHE_GB, gpu_mem_gb), 8, 64, 45, f"judge {judge.model.label} with vLLM")
