@@ -41,7 +41,17 @@ def _recipe(number: int, profile_name: str):
 
     module = figure_module(number)
     profile = get_profile(profile_name)
+    profile.check_figure(number)
     return module, profile, module.recipe(profile)
+
+
+def _profile_figures(profile_name: str) -> list[int]:
+    """The figures a profile has recipes for (``--all``)."""
+    from repro.figures.catalog import CATALOG
+    from repro.profiles import get_profile
+
+    figures = get_profile(profile_name).figures
+    return sorted(CATALOG) if figures is None else sorted(figures)
 
 
 @app.command("list")
@@ -60,6 +70,9 @@ def list_figures() -> None:
     for n, info in CATALOG.items():
         states = []
         for name in PROFILES:
+            if n not in _profile_figures(name):
+                states.append("[dim]n/a[/dim]")
+                continue
             _, _, rec = _recipe(n, name)
             steps = plan_recipe(rec)
             done = sum(step_status(_store(name), s) == "done" for s in steps)
@@ -188,6 +201,8 @@ def _plan_all(profile: str, store, as_json: bool) -> None:
 
     figure_steps, skipped = {}, {}
     for n in sorted(IMPLEMENTED):
+        if n not in _profile_figures(profile):
+            continue
         try:
             figure_steps[n] = plan_recipe(_recipe(n, profile)[2])
         except ReproError as exc:  # a figure this profile cannot build: said, not hidden
@@ -265,7 +280,7 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
         raise ReproError("name one figure or --all", f"e.g. `repro figure 2 --profile {profile}` or "
                          f"`repro figure --all --profile {profile}`")
     t0 = time.time()
-    numbers = sorted(CATALOG) if all_figures else [number]
+    numbers = _profile_figures(profile) if all_figures else [number]
     recipes = [(n, *_recipe(n, profile)) for n in numbers]  # every recipe resolves before anything runs
     prof = recipes[0][2]
     runner = _executor(executor, train_processes, slurm_partition, slurm_account, slurm_qos, slurm_gpu_mem,

@@ -13,11 +13,11 @@ from repro.specs.figure import FigureRecipe, Panel
 PALETTE = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:gray")
 
 
-def variant_panels(profile: Profile, runs: list[tuple[str, TrainSpec]], benchmarks: tuple[str, ...],
+def variant_panels(profile: Profile, runs: list[tuple[str, list[TrainSpec]]], benchmarks: tuple[str, ...],
                    title_prefix: str = "", markers: tuple[str, ...] = ("o",)) -> list[Panel]:
-    """One series-front panel per benchmark; series = (name, training run) over the run's epochs."""
-    named = [(name, profile.checkpoints(run), PALETTE[i % len(PALETTE)], markers[i % len(markers)])
-             for i, (name, run) in enumerate(runs)]
+    """One series-front panel per benchmark; series = (name, training runs: one per seed) over the epochs."""
+    named = [(name, [c for run in seeds for c in profile.checkpoints(run)], PALETTE[i % len(PALETTE)],
+              markers[i % len(markers)]) for i, (name, seeds) in enumerate(runs)]
     panels = []
     for bench in benchmarks:
         series = frontier.checkpoint_series(profile, named, bench)
@@ -28,9 +28,11 @@ def variant_panels(profile: Profile, runs: list[tuple[str, TrainSpec]], benchmar
 
 def variants_recipe(profile: Profile, number: int, model: ModelSpec, variants: list[tuple[str, str]],
                     benchmarks: tuple[str, ...], deviations: tuple[str, ...] = ()) -> FigureRecipe:
-    """Figs. 4-6: ``variants`` = (series name, paper mode) on ``model``."""
-    runs = [(name, profile.train(model, mode)) for name, mode in variants]
+    """Figs. 4-6: ``variants`` = (series name, paper mode) on ``model``, each run once per training seed."""
+    runs = [(name, profile.runs(model, mode)) for name, mode in variants]
+    kept = profile.available(benchmarks)
     info = CATALOG[number]
     return FigureRecipe(number=number, title=info.title, claim=info.claim, profile=profile.name,
-                        panels=tuple(variant_panels(profile, runs, benchmarks)),
-                        trains=tuple(run for _, run in runs), deviations=profile.deviations + deviations)
+                        panels=tuple(variant_panels(profile, runs, kept)),
+                        trains=tuple(run for _, seeds in runs for run in seeds),
+                        deviations=profile.deviations + deviations + profile.dropped(benchmarks, kept, "benchmarks"))

@@ -24,28 +24,43 @@ LORA_MODE = "lora_mlp_r1"
 BENCHMARKS = ("aime24", "gpqa_diamond", "humaneval", "mbpp")
 TESTS = "plus"
 SERIES_STYLE = {"Base": ("black", "*"), "Full": ("tab:blue", "o"), "LoRA": ("tab:red", "o")}
+EXTRA_STYLES = (("tab:cyan", "s"), ("tab:orange", "D"), ("tab:green", "^"))  # a profile's extra series
 
 
 def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, ...], tests: str,
                           extra_deviations: tuple[str, ...] = (), models: tuple[ModelSpec, ...] = MODELS,
-                          safety: str = "strongreject") -> FigureRecipe:
-    """Base, Full and LoRA checkpoints of each model, one panel per (model, benchmark), safety on x."""
-    panels, trains = [], []
+                          safety: str = "strongreject", extra: bool = False) -> FigureRecipe:
+    """Base, Full and LoRA checkpoints of each model, one panel per (model, benchmark), safety on x. Each run
+    is trained once per profile seed; ``extra`` adds the profile's ``fig2_extra_series``. Paper models one
+    stand-in plays are drawn once."""
+    panels, trains, seen = [], [], set()
+    kept = profile.available(benchmarks)
+    shared = len({profile.model(m) for m in models}) < len(models)
     for paper_model in models:
-        full = profile.train(paper_model, "full")
-        lora = profile.train(paper_model, LORA_MODE)
-        trains += [full, lora]
-        named = [(name, ckpts, *SERIES_STYLE[name]) for name, ckpts in (
-            ("Base", [profile.base(paper_model)]), ("Full", profile.checkpoints(full)),
-            ("LoRA", profile.checkpoints(lora)))]
-        for bench in benchmarks:
+        if profile.model(paper_model) in seen:
+            continue
+        seen.add(profile.model(paper_model))
+        runs = [("Full", profile.runs(paper_model, "full")), ("LoRA", profile.runs(paper_model, LORA_MODE))]
+        if extra:
+            runs += [(name, profile.runs(paper_model, mode, learning_rate=lr))
+                     for name, mode, lr in profile.fig2_extra_series]
+        trains += [run for _, seeds in runs for run in seeds]
+        named = [("Base", [profile.base(paper_model)], *SERIES_STYLE["Base"])]
+        named += [(name, [c for run in seeds for c in profile.checkpoints(run)],
+                   *SERIES_STYLE.get(name, EXTRA_STYLES[max(0, i - 2) % len(EXTRA_STYLES)]))
+                  for i, (name, seeds) in enumerate(runs)]
+        label = profile.model(paper_model).label if shared else paper_model.label
+        for bench in kept:
             series = frontier.checkpoint_series(profile, named, bench, safety=safety, tests=tests)
-            panels.append(frontier.panel(f"{paper_model.label}: {frontier.bench_label(bench, tests)}", series,
+            panels.append(frontier.panel(f"{label}: {frontier.bench_label(bench, tests)}", series,
                                          bench, safety=safety, tests=tests))
     info = CATALOG[number]
+    dropped = profile.dropped(benchmarks, kept, "benchmarks")
+    if shared:
+        dropped += (f"{profile.name} profile: one stand-in plays {', '.join(m.label for m in models)}: drawn once",)
     return FigureRecipe(number=number, title=info.title, claim=info.claim, profile=profile.name,
                         panels=tuple(panels), trains=tuple(trains),
-                        deviations=profile.deviations + extra_deviations)
+                        deviations=profile.deviations + extra_deviations + dropped)
 
 
 CODE_DEVIATION = (
@@ -57,7 +72,9 @@ CODE_DEVIATION = (
 
 
 def recipe(profile: Profile) -> FigureRecipe:
-    return base_full_lora_recipe(profile, NUMBER, BENCHMARKS, TESTS, (CODE_DEVIATION,))
+    code = "humaneval" in profile.available(BENCHMARKS)
+    return base_full_lora_recipe(profile, NUMBER, BENCHMARKS, TESTS, (CODE_DEVIATION,) if code else (),
+                                 extra=True)
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:

@@ -25,7 +25,7 @@ BENCHMARKS = ("aime24", "gpqa_diamond")
 SAFETY = "strongreject"
 
 
-def _sweep_panel(profile: Profile, title: str, y_label: str, finals: list, full_final, y_bench: str) -> Panel:
+def _sweep_panel(profile: Profile, title: str, y_label: str, finals: list, full_finals: list, y_bench: str) -> Panel:
     """Panel (a)/(b): the ``y_bench`` score of each rank's final checkpoint (series LoRA) and of the final
     full fine-tuning checkpoint (series Full), each point also carrying its safety score."""
     key = frontier.y_key(y_bench)
@@ -35,26 +35,29 @@ def _sweep_panel(profile: Profile, title: str, y_label: str, finals: list, full_
 
     return Panel(title=title, x_label="LoRA rank r", y_label=y_label, kind="rank_sweep", series=(
         Series("LoRA", tuple(point(c) for c in finals), "tab:red", "o"),
-        Series("Full", (point(full_final),), "tab:blue", "s"),
+        Series("Full", tuple(point(c) for c in full_finals), "tab:blue", "s"),
     ))
 
 
 def recipe(profile: Profile) -> FigureRecipe:
-    runs = [(f"r={r}", profile.train(MODEL, f"lora_mlp_r{r}")) for r in RANKS]
-    full = profile.train(MODEL, "full")
-    finals = [profile.checkpoints(run)[-1] for _, run in runs]
-    full_final = profile.checkpoints(full)[-1]
+    benchmarks = profile.available(BENCHMARKS)
+    ranks = profile.lora_ranks(RANKS)
+    runs = [(f"r={r}", profile.runs(MODEL, f"lora_mlp_r{r}")) for r in ranks]
+    fulls = profile.runs(MODEL, "full")
+    finals = [profile.checkpoints(run)[-1] for _, seeds in runs for run in seeds]
+    full_finals = [profile.checkpoints(run)[-1] for run in fulls]
     panels = [_sweep_panel(profile, f"(a) {frontier.bench_label(b)}", f"{frontier.bench_label(b)} Pass@1",
-                           finals, full_final, b) for b in BENCHMARKS]
+                           finals, full_finals, b) for b in benchmarks]
     panels.append(_sweep_panel(profile, "(b) Safety", f"Safety ({frontier.BENCH_LABEL[SAFETY]})", finals,
-                               full_final, SAFETY))
-    panels += variant_panels(profile, runs, BENCHMARKS, title_prefix="(c) ")
+                               full_finals, SAFETY))
+    panels += variant_panels(profile, runs, benchmarks, title_prefix="(c) ")
     info = CATALOG[NUMBER]
     deviations = profile.deviations + (
         f"The rank grid is not stated (the text names 1, 4, 8 and 64): r in {{{', '.join(map(str, RANKS))}}} "
-        "(REPRO_SPEC E11). Panels (a)/(b) use the final checkpoints (LoRA epoch 10, Full epoch 5).",)
+        "(REPRO_SPEC E11). Panels (a)/(b) use the final checkpoints (LoRA epoch 10, Full epoch 5).",
+        *profile.dropped(RANKS, ranks, "ranks"), *profile.dropped(BENCHMARKS, benchmarks, "benchmarks"))
     return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.name, panels=tuple(panels),
-                        trains=(*[run for _, run in runs], full), deviations=deviations)
+                        trains=(*[run for _, seeds in runs for run in seeds], *fulls), deviations=deviations)
 
 
 def _rank(point: Point) -> int | None:
@@ -70,21 +73,25 @@ def draw_rank_sweep(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> 
         for p in series.points:
             sx, sy = frontier.read_point(store, rec, p)
             rank = _rank(p)
-            rows.append({"panel": pan.title, "series": series.name, "checkpoint": p.label, "epoch": p.checkpoint.epoch,
+            rows.append({"panel": pan.title, "series": series.name, "checkpoint": p.label,
+                         "seed": frontier.train_seed(p), "epoch": p.checkpoint.epoch,
                          "rank": rank if rank is not None else "", "safety": round(sx["value"], 6),
                          "pass_at_1": "" if is_safety else round(sy[p.y_key], 6), "reasoning_metric": p.y_key,
                          "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_errors"],
                          "reasoning_n_questions": sy.get("n_questions", ""),
                          "reasoning_truncated": sy.get("n_truncated", ""),
                          "safety_score_key": p.x.key, "reasoning_score_key": p.y.key})
+    rows = frontier.average_seeds(rows)
     ranks = sorted({r["rank"] for r in rows if r["rank"] != ""})
     pos = {r: i for i, r in enumerate(ranks)}
     value = "safety" if is_safety else "pass_at_1"
     for series in pan.series:
-        srows = sorted((r for r in rows if r["series"] == series.name), key=lambda r: pos.get(r["rank"], len(ranks)))
+        srows = sorted((r for r in frontier.plotted(rows) if r["series"] == series.name),
+                       key=lambda r: pos.get(r["rank"], len(ranks)))
         xs = [pos.get(r["rank"], len(ranks)) for r in srows]
         ax.plot(xs, [r[value] for r in srows], color=series.color, marker=series.marker, lw=1.2, ms=6,
                 label=series.name)
+        frontier.error_bars(ax, srows, None, value, series.color, xs=xs)
     ax.set_xticks(range(len(ranks) + 1), [str(r) for r in ranks] + ["Full"], fontsize=8)
     frontier.style_panel(ax, pan, xlim=None)
     return rows

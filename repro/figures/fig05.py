@@ -25,7 +25,8 @@ BENCHMARKS = ("aime24", "gpqa_diamond", "humaneval", "mbpp")
 
 
 def recipe(profile: Profile) -> FigureRecipe:
-    return variants_recipe(profile, NUMBER, R1_QWEN_14B, VARIANTS, BENCHMARKS, (CODE_DEVIATION,))
+    code = "humaneval" in profile.available(BENCHMARKS)
+    return variants_recipe(profile, NUMBER, R1_QWEN_14B, VARIANTS, BENCHMARKS, (CODE_DEVIATION,) if code else ())
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:

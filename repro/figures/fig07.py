@@ -46,7 +46,7 @@ def recipe(profile: Profile) -> FigureRecipe:
         "U_16 and V_16 are the exact top-16 singular vectors of W_I (eigenvectors of its Gram matrix in fp32); the "
         "paper says only 'truncated SVD'.",
         "LoRA updates are (alpha/r) B A from the saved adapter alone (fp32), not merged-minus-base in bf16.",
-    )
+    ) + profile.first_seed_only()
     return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.name, panels=(),
                         trains=tuple(trains), deviations=deviations, analyses=tuple(analyses))
 

@@ -55,7 +55,7 @@ def panel(title: str, series: tuple[Series, ...], benchmark: str, safety: str = 
 def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict, on_front: bool) -> dict:
     om = getattr(p.checkpoint, "orthomerge", None)  # OrthoMerge checkpoints (Fig. 8) are points per lambda
     return {
-        "panel": panel.title, "series": series.name, "checkpoint": p.label,
+        "panel": panel.title, "series": series.name, "checkpoint": p.label, "seed": train_seed(p),
         "epoch": p.checkpoint.epoch if p.checkpoint.epoch is not None and om is None else "",
         "lambda": om.lam if om is not None else "", "orthomerge_k": om.k if om is not None else "",
         "safety": round(sx["value"], 6), "pass_at_1": round(sy[p.y_key], 6), "pareto": on_front,
@@ -115,17 +115,75 @@ def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dic
     return files
 
 
+def train_seed(p: Point) -> int | str:
+    """The training seed of a point's checkpoint ("" for the base model)."""
+    return p.checkpoint.train.seed if p.checkpoint.train is not None else ""
+
+
+# Accounting columns a mean row sums over its seeds (a count of truncations stays a count).
+_SUMMED = ("safety_n", "safety_parse_errors", "safety_responses_truncated", "reasoning_truncated",
+           "reasoning_no_answer", "reasoning_parse_errors", "reasoning_scorer_exceptions", "aime_sent_to_judge",
+           "aime_disagree_with_math_verify", "code_timeouts")
+
+
+def average_seeds(rows: list[dict], values: tuple[str, ...] = ("safety", "pass_at_1")) -> list[dict]:
+    """Rows of one checkpoint trained with several seeds (same panel, series and checkpoint label) become
+    ``role="seed"`` rows plus one ``role="mean"`` row with each value's mean, min and max over the seeds;
+    a checkpoint with one seed stays one ``role="point"`` row. Order: each group where its first row was."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["panel"], r["series"], r["checkpoint"]), []).append(r)
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append({**group[0], "role": "point", "n_seeds": 1})
+            continue
+        mean = {**group[0], "role": "mean", "seed": "mean", "n_seeds": len(group),
+                "checkpoint": f"{group[0]['checkpoint']} (mean of {len(group)} seeds)",
+                "safety_score_key": "", "reasoning_score_key": ""}
+        for v in values:
+            xs = [r[v] for r in group if r[v] != ""]
+            if xs:
+                mean.update({v: round(sum(xs) / len(xs), 6), f"{v}_min": min(xs), f"{v}_max": max(xs)})
+        for k in _SUMMED:
+            if k in mean and all(isinstance(r.get(k), int) for r in group):
+                mean[k] = sum(r[k] for r in group)
+        out += [{**r, "role": "seed"} for r in group] + [mean]
+    return out
+
+
+def plotted(rows: list[dict]) -> list[dict]:
+    """The rows a panel draws and its fronts are computed over: means and single points, not seed rows."""
+    return [r for r in rows if r.get("role") != "seed"]
+
+
 def panel_rows(store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict]:
-    """One CSV row per point of a frontier panel: ``pareto`` is the point's place on the panel's front,
-    ``series_pareto`` on its own series' front."""
+    """One CSV row per point of a frontier panel (per seed, and the seeds' mean where a run has several):
+    ``pareto`` is the plotted point's place on the panel's front, ``series_pareto`` on its own series' front
+    (seed rows are on neither)."""
     pts = [(s, p, *read_point(store, rec, p)) for s in pan.series for p in s.points]
-    front = pareto_mask([(sx["value"], sy[p.y_key]) for _, p, sx, sy in pts])
-    rows = [_point_row(pan, s, p, sx, sy, f) for (s, p, sx, sy), f in zip(pts, front, strict=True)]
+    rows = average_seeds([_point_row(pan, s, p, sx, sy, False) for s, p, sx, sy in pts])
+    shown = plotted(rows)
+    for r, f in zip(shown, pareto_mask([(r["safety"], r["pass_at_1"]) for r in shown]), strict=True):
+        r["pareto"] = f
     for series in pan.series:
-        srows = [r for r in rows if r["series"] == series.name]
+        srows = [r for r in shown if r["series"] == series.name]
         for r, f in zip(srows, pareto_mask([(r["safety"], r["pass_at_1"]) for r in srows]), strict=True):
             r["series_pareto"] = f
+    for r in rows:
+        r.setdefault("series_pareto", False)
     return rows
+
+
+def error_bars(ax, rows: list[dict], x: str | None, y: str, color: str, xs: list[float] | None = None) -> None:
+    """Min-max bars over the seeds of mean rows (nothing for single points)."""
+    for i, r in enumerate(rows):
+        if r.get("role") != "mean":
+            continue
+        px = xs[i] if xs is not None else r[x]
+        xerr = None if x is None else [[r[x] - r[f"{x}_min"]], [r[f"{x}_max"] - r[x]]]
+        ax.errorbar([px], [r[y]], xerr=xerr, yerr=[[r[y] - r[f"{y}_min"]], [r[f"{y}_max"] - r[y]]], fmt="none",
+                    ecolor=color, elinewidth=0.7, alpha=0.5, capsize=1.5, zorder=2)
 
 
 def draw_frontier(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict]:
@@ -135,7 +193,8 @@ def draw_frontier(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> li
     rows = panel_rows(store, rec, pan)
     on_front = "series_pareto" if pan.front == "series" else "pareto"
     for series in pan.series:
-        srows = [r for r in rows if r["series"] == series.name]
+        srows = [r for r in plotted(rows) if r["series"] == series.name]
+        error_bars(ax, srows, "safety", "pass_at_1", series.color)
         line = sorted((r for r in srows if r[on_front]), key=lambda r: r["safety"]) if pan.front == "series" else srows
         if len(line) > 1:
             ax.plot([r["safety"] for r in line], [r["pass_at_1"] for r in line], color=series.color,
@@ -155,7 +214,8 @@ def draw_frontier(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> li
 
 DRAWERS = {"frontier": draw_frontier}
 FRONTIER_NOTE = ("faded markers are dominated (off the Pareto front: the panel's, or for ablation panels each "
-                 "series' own, drawn as a line); numbers next to points are epochs, λ values OrthoMerge scales")
+                 "series' own, drawn as a line); numbers next to points are epochs, λ values OrthoMerge scales; "
+                 "with several training seeds a point is their mean and its bars span their min-max")
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int, drawers: dict | None = None,
@@ -167,6 +227,7 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int, d
     import matplotlib.pyplot as plt
 
     drawers = {**DRAWERS, **(drawers or {})}
+    ncols = max(1, min(ncols, len(rec.panels)))  # a profile with fewer benchmarks draws fewer columns
     nrows = -(-len(rec.panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.9 * nrows), squeeze=False)
     rows, panels_data = [], []

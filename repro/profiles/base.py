@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from dataclasses import replace
 
 from repro.errors import ReproError
 from repro.specs import (
@@ -44,6 +45,14 @@ class Profile(ABC):
     orthomerge_k: int = ORTHOMERGE_K
     # A banner every figure of this profile carries (non-empty where its numbers must not be read as the paper's).
     figure_note: str = ""
+    # The figures this profile has a meaning for (None: all of them).
+    figures: tuple[int, ...] | None = None
+    # Training seeds: every training run of a figure is repeated once per seed (the paper: one run, TRL's
+    # default seed 42). A series then plots each epoch's mean over the seeds, the spread as error bars.
+    train_seeds: tuple[int, ...] = (42,)
+    # Series a profile adds to Fig. 2 beside the paper's Base / Full / LoRA (the paper: none): (series name, mode,
+    # learning rate, or None for the profile's shared one), e.g. a method at its own tuned learning rate.
+    fig2_extra_series: tuple[tuple[str, str, float | None], ...] = ()
 
     @property
     def store_name(self) -> str:
@@ -60,6 +69,46 @@ class Profile(ABC):
     def train(self, paper_model: ModelSpec, mode: str) -> TrainSpec:
         """The paper's run ``mode`` on ``paper_model`` (epochs and batch as the paper's)."""
 
+    def runs(self, paper_model: ModelSpec, mode: str, learning_rate: float | None = None) -> list[TrainSpec]:
+        """The run ``mode`` on ``paper_model`` once per training seed (optionally at another learning rate)."""
+        run = self.train(paper_model, mode)
+        if learning_rate is not None:
+            run = replace(run, learning_rate=learning_rate)
+        return [run if seed == run.seed else replace(run, seed=seed) for seed in self.train_seeds]
+
+    # Whether a figure drops the benchmarks this profile has no version of (said in its deviations) instead
+    # of failing on them; and the LoRA rank grid of Fig. 3 where it is not the paper's (None: the paper's).
+    partial_benchmarks: bool = False
+    rank_grid: tuple[int, ...] | None = None
+
+    def available(self, benchmarks: tuple[str, ...]) -> tuple[str, ...]:
+        if not self.partial_benchmarks:
+            return benchmarks
+        return tuple(b for b in benchmarks if b in self.benchmarks)
+
+    def lora_ranks(self, ranks: tuple[int, ...]) -> tuple[int, ...]:
+        return ranks if self.rank_grid is None else tuple(r for r in ranks if r in self.rank_grid)
+
+    def dropped(self, wanted: tuple, kept: tuple, what: str) -> tuple[str, ...]:
+        """The deviation naming what a figure left out for this profile (none if nothing)."""
+        gone = [str(w) for w in wanted if w not in kept]
+        if not gone:
+            return ()
+        return (f"{self.name} profile: the paper's {what} {', '.join(gone)} are left out (kept: "
+                f"{', '.join(map(str, kept))})",)
+
+    def first_seed_only(self) -> tuple[str, ...]:
+        """The deviation of a figure that analyses one run where this profile trains several seeds."""
+        if len(self.train_seeds) == 1:
+            return ()
+        return (f"{self.name} profile: analysed on the run with training seed {self.train_seeds[0]} only (the "
+                f"profile trains seeds {', '.join(map(str, self.train_seeds))} for the safety-reasoning figures)",)
+
+    def check_figure(self, number: int) -> None:
+        if self.figures is not None and number not in self.figures:
+            raise ReproError(f"figure {number} has no {self.name} recipe",
+                             f"the {self.name} profile covers figures {', '.join(map(str, self.figures))}")
+
     benchmarks: dict[str, BenchmarkSpec]  # every benchmark this profile has settings for
 
     def benchmark(self, name: str) -> BenchmarkSpec:
@@ -74,8 +123,9 @@ class Profile(ABC):
         """The safety judge (Llama-Guard-3-8B in the paper)."""
 
     @abstractmethod
-    def math_judge(self) -> JudgeSpec:
-        """The AIME judge for boxed answers that fail the rule (Qwen2.5-32B-Instruct in the paper)."""
+    def math_judge(self) -> JudgeSpec | None:
+        """The AIME judge for boxed answers that fail the rule (Qwen2.5-32B-Instruct in the paper); None: the
+        rule alone decides (such answers count as wrong)."""
 
     def judge_for(self, scorer: str) -> JudgeSpec | None:
         return {"llama_guard": self.judge, "aime_authors": self.math_judge}.get(scorer, lambda: None)()
