@@ -251,13 +251,14 @@ SlurmSetupOpt = typer.Option(None, "--slurm-setup", help="shell line run before 
 
 
 def _executor(name: str, train_processes: int, partition: str | None = None, account: str | None = None,
-              qos: str | None = None, gpu_mem: int = 80, setup: list[str] | None = None, wait: bool = True):
+              qos: str | None = None, gpu_mem: int = 80, setup: list[str] | None = None, wait: bool = True,
+              jobs: int = 1):
     from repro.pipeline.executors import make_executor
     from repro.pipeline.executors.slurm import SlurmOptions
 
     opts = SlurmOptions(partition=partition, account=account, qos=qos, gpu_mem_gb=gpu_mem,
                         setup=tuple(setup or ()), wait=wait)
-    return make_executor(name, console=err, train_processes=train_processes, slurm=opts)
+    return make_executor(name, console=err, train_processes=train_processes, slurm=opts, jobs=jobs)
 
 
 @app.command()
@@ -265,6 +266,9 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
            all_figures: bool = typer.Option(False, "--all", help="every figure 1-12: their union of steps runs "
                                             "once (a run several figures share is trained once), then each renders"),
            executor: str = ExecutorOpt, train_processes: int = TrainProcessesOpt,
+           jobs: int = typer.Option(None, "--jobs", help="local executor: steps run at once in worker processes, "
+                                    "each with its share of the CPU threads (default: the profile's, 1 on GPU "
+                                    "profiles, 2 for toy)"),
            slurm_partition: str = typer.Option(None, "--slurm-partition", help="Slurm partition for every job"),
            slurm_account: str = typer.Option(None, "--slurm-account", help="Slurm account to charge"),
            slurm_qos: str = typer.Option(None, "--slurm-qos", help="Slurm QOS"),
@@ -274,7 +278,6 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
            wait: bool = typer.Option(True, "--wait/--no-wait", help="slurm: follow the jobs to the end and render, "
                                      "or return after submitting")) -> None:
     """Run whatever the figure still needs, then render it under paper_figures/."""
-    from repro.figures.catalog import CATALOG
 
     if (number is None) == (not all_figures):
         raise ReproError("name one figure or --all", f"e.g. `repro figure 2 --profile {profile}` or "
@@ -283,8 +286,10 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
     numbers = _profile_figures(profile) if all_figures else [number]
     recipes = [(n, *_recipe(n, profile)) for n in numbers]  # every recipe resolves before anything runs
     prof = recipes[0][2]
+    if jobs is None:
+        jobs = prof.default_jobs if executor == "local" else 1
     runner = _executor(executor, train_processes, slurm_partition, slurm_account, slurm_qos, slurm_gpu_mem,
-                       slurm_setup, wait)
+                       slurm_setup, wait, jobs)
     from repro.pipeline.preflight import preflight
 
     if executor != "slurm":  # Slurm jobs run on GPU nodes, not on the submitting host

@@ -174,3 +174,31 @@ def test_slurm_without_sbatch_is_one_clear_error(tmp_path, monkeypatch):
     with pytest.raises(ReproError, match="needs Slurm's sbatch"):
         make_executor("slurm").run(plan_scores(_fig2_lora_point(SMOKE)), store)
     assert not any(Path(tmp_path, "smoke").glob("*/*/COMPLETE"))
+
+
+@pytest.mark.slow
+def test_local_workers_run_steps_side_by_side_with_the_same_results(tmp_path):
+    """``--jobs 2``: steps in two worker processes, none before its inputs, every score equal to one process's."""
+    steps = plan_scores(_fig2_lora_point(SMOKE))
+    stores = {jobs: ArtifactStore(tmp_path / f"jobs{jobs}", "smoke") for jobs in (1, 2)}
+    for jobs, store in stores.items():
+        counts = make_executor("local", jobs=jobs).run(steps, store)
+        assert counts["ran"] == len(steps) and counts["skipped"] == 0
+    par = _manifests(stores[2], steps)
+    assert len({m["executor"]["pid"] for m in par.values()}) == 2 and os.getpid() not in {
+        m["executor"]["pid"] for m in par.values()}
+    for s in steps:
+        for dep in s.deps:
+            assert _t(par[s.id]["started_at"]) >= _t(par[dep]["finished_at"]), (s.id, dep)
+    for s in steps:
+        if s.kind == "score":
+            read = [json.loads((st.step_dir(s.kind, s.key).path / "score.json").read_text()) for st in stores.values()]
+            assert read[0]["value"] == read[1]["value"]
+    assert make_executor("local", jobs=2).run(steps, stores[2]) == {"skipped": len(steps), "ran": 0}
+
+
+def test_jobs_are_for_the_local_executor_only():
+    with pytest.raises(ReproError, match="--jobs 2 is for the local executor"):
+        make_executor("submitit-local", jobs=2)
+    with pytest.raises(ReproError, match="--jobs must be at least 1"):
+        make_executor("local", jobs=0)

@@ -45,6 +45,8 @@ class Profile(ABC):
     orthomerge_k: int = ORTHOMERGE_K
     # A banner every figure of this profile carries (non-empty where its numbers must not be read as the paper's).
     figure_note: str = ""
+    # Steps the local executor runs at once by default (`repro figure --jobs`): 1 where a step owns a GPU.
+    default_jobs: int = 1
     # The figures this profile has a meaning for (None: all of them).
     figures: tuple[int, ...] | None = None
     # Training seeds: every training run of a figure is repeated once per seed (the paper: one run, TRL's

@@ -1,6 +1,6 @@
 """Executors: how the planned steps run.
 
-    local           every step in this process, in plan order (the default)
+    local           every step in this process, in plan order (the default); --jobs N: N worker processes
     slurm           one Slurm job per step through submitit, with afterok dependencies,
                     per-step GPU/time requests and requeue-and-resume on preemption
     submitit-local  the same jobs through submitit's local backend (subprocesses on this machine)
@@ -18,16 +18,21 @@ from __future__ import annotations
 EXECUTORS = ("local", "slurm", "submitit-local")
 
 
-def make_executor(name: str = "local", *, console=None, train_processes: int = 1, slurm=None, on_step=None):
+def make_executor(name: str = "local", *, console=None, train_processes: int = 1, slurm=None, on_step=None,
+                  jobs: int = 1):
     """The executor called ``name``; ``slurm`` is a ``SlurmOptions`` for the submitit ones."""
     from repro.errors import ReproError
 
+    if jobs < 1:
+        raise ReproError(f"--jobs must be at least 1, got {jobs}", "use 1, or the number of CPU cores")
+    if jobs > 1 and name != "local":
+        raise ReproError(f"--jobs {jobs} is for the local executor", f"{name} runs every step as its own job already")
     if train_processes < 1:
         raise ReproError(f"--train-processes must be at least 1, got {train_processes}", "use 1 or 2")
     if name == "local":
         from repro.pipeline.executors.local import LocalExecutor
 
-        return LocalExecutor(console=console, train_processes=train_processes, on_step=on_step)
+        return LocalExecutor(console=console, train_processes=train_processes, on_step=on_step, jobs=jobs)
     if name in ("slurm", "submitit-local"):
         from repro.pipeline.executors.slurm import SubmititExecutor
 

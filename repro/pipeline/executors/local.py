@@ -1,12 +1,16 @@
-"""The default executor: every unfinished step in this process, in plan order, with a progress bar."""
+"""The default executor: every unfinished step in plan order, with a progress bar; in this process, or with
+``jobs`` > 1 in that many worker processes, each step starting once the steps it reads are COMPLETE (a
+CPU machine's cores at work on independent runs, each worker with its share of the torch threads)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from repro.errors import ReproError
 from repro.pipeline.executors.step import run_one
 from repro.pipeline.plan import Step
 from repro.pipeline.store import ArtifactStore
@@ -16,10 +20,11 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, console: Console | None = None, train_processes: int = 1,
-                 on_step: Callable[[Step, dict], None] | None = None):
+                 on_step: Callable[[Step, dict], None] | None = None, jobs: int = 1):
         self.console = console or Console(stderr=True)
         self.train_processes = train_processes
         self.on_step = on_step
+        self.jobs = jobs
 
     def run(self, steps: list[Step], store: ArtifactStore) -> dict[str, int]:
         """Run every unfinished step of ``steps`` (a topological order); counts of ran/skipped by kind."""
@@ -39,16 +44,79 @@ class LocalExecutor:
             def tick(done: int, total: int) -> None:
                 progress.update(current, completed=done, total=total)
 
+            def finished(step: Step, facts: dict) -> None:
+                counts["ran"] += 1
+                counts[step.kind] = counts.get(step.kind, 0) + 1
+                progress.advance(overall)
+                if self.on_step:
+                    self.on_step(step, facts)
+
+            if self.jobs > 1:
+                self._run_parallel(todo, store, progress, current, finished)
+                return counts
             runtime = Runtime(store, progress_cb=tick)
             try:
                 for step in todo:
                     progress.update(current, description=f"  {step.label}", completed=0, total=None)
-                    facts = run_one(step, store, runtime, executor=self.name, train_processes=self.train_processes)
-                    counts["ran"] += 1
-                    counts[step.kind] = counts.get(step.kind, 0) + 1
-                    progress.advance(overall)
-                    if self.on_step:
-                        self.on_step(step, facts)
+                    finished(step, run_one(step, store, runtime, executor=self.name,
+                                           train_processes=self.train_processes))
             finally:
                 runtime.close()
         return counts
+
+    def _run_parallel(self, todo: list[Step], store: ArtifactStore, progress, current, finished) -> None:
+        """Up to ``jobs`` steps at once in worker processes; a step is sent once its inputs are COMPLETE,
+        in plan order otherwise. The first failure stops new submissions and is raised after the running
+        steps end (each step is atomic: nothing half-written is left as done)."""
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        threads = max(1, (os.cpu_count() or self.jobs) // self.jobs)
+        pending, running = list(todo), {}
+        waiting_on, done_ids = {s.id for s in todo}, set()  # a dep outside ``todo`` was COMPLETE at the start
+        ctx = mp.get_context("spawn")  # a fresh interpreter: no torch thread pools inherited by fork
+        with cf.ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
+                                    initargs=(str(store.root), store.profile, threads)) as pool:
+            while pending or running:
+                for step in [s for s in pending if all(d in done_ids or d not in waiting_on for d in s.deps)]:
+                    if len(running) >= self.jobs:
+                        break
+                    pending.remove(step)
+                    running[pool.submit(_work, step, self.train_processes)] = step
+                if not running:
+                    raise ReproError(f"{len(pending)} steps wait on inputs no step will make (first: "
+                                     f"{pending[0].id})", "rerun; if it persists, report it as a bug")
+                progress.update(current, description="  " + " | ".join(s.label for s in running.values()),
+                                completed=0, total=None)
+                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    step = running.pop(future)
+                    try:
+                        facts = future.result()
+                    except BaseException:
+                        pending.clear()  # let the running steps finish, start nothing new, then raise
+                        for f in running:
+                            f.cancel()
+                        raise
+                    done_ids.add(step.id)
+                    finished(step, facts)
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(root: str, profile: str, threads: int) -> None:
+    import torch
+
+    from repro.pipeline.executors.determinism import apply_determinism
+    from repro.pipeline.runners import Runtime
+
+    torch.set_num_threads(threads)
+    apply_determinism()
+    store = ArtifactStore(root, profile)
+    _WORKER.update(store=store, runtime=Runtime(store))
+
+
+def _work(step: Step, train_processes: int) -> dict:
+    return run_one(step, _WORKER["store"], _WORKER["runtime"], executor=LocalExecutor.name,
+                   train_processes=train_processes)
