@@ -7,7 +7,6 @@ from pathlib import Path
 from repro.generate.base import Completion, Request, cut_at_stop, render_prompt_ids
 from repro.specs import DecodingSpec
 
-
 # Rows per generate() call: on CPU a small model's step costs the same at 16 rows as at 128 (Python overhead
 # dominates), so models under SMALL_MODEL_PARAMS decode SMALL_MODEL_BATCH rows at once.
 DEFAULT_BATCH, SMALL_MODEL_BATCH, SMALL_MODEL_PARAMS = 16, 128, 50_000_000
