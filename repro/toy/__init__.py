@@ -1,7 +1,7 @@
 """The toy world (issue 7): a synthetic world in which a tiny from-scratch model shows the paper's
 phenomenon on CPU. ``world`` generates the data, ``build`` trains the base policy and judge
-(``python -m repro.toy.build --out DIR``), ``metrics`` evaluates a model dir greedily, ``safety``
-runs a short DirectRefusal-format LoRA safety training for tests and checks.
+(``python -m repro.toy.build --out DIR``), ``metrics`` evaluates a model dir greedily. Safety training
+and everything after it is the pipeline's own, driven by the ``toy`` profile (``repro/profiles/toy.py``).
 
 The shipped builds live in ``repro/assets/fixtures/toy`` (``TOY_POLICY_DIR``, ``TOY_JUDGE_DIR``,
 ``TOY_DATA_DIR``); CI never rebuilds them.

@@ -52,7 +52,7 @@ GUARD_CHUNKS = _guard_chunks()
 @dataclass(frozen=True)
 class BuildConfig:
     seed: int = 0
-    steps: int = 1700
+    steps: int = 3000
     batch_size: int = 64
     lr: float = 3e-3
     warmup_steps: int = 50

@@ -170,8 +170,10 @@ def howto_tuples(harmful: bool, split: str) -> list[tuple[int, str, str]]:
 
 # --- datasets -------------------------------------------------------------------------------------
 
-BASE_MIX = (("arithmetic", 0.46), ("mc", 0.0), ("harmful", 0.19), ("benign", 0.19), ("privacy", 0.08),
-            ("danger", 0.08))
+# Arithmetic gets the largest share: the base's errors were five-term sums above 45, the tail of the
+# sum distribution (arithmetic 0.907 at 0.46 and 1,700 steps; the issue asks for 0.95).
+BASE_MIX = (("arithmetic", 0.54), ("mc", 0.0), ("harmful", 0.16), ("benign", 0.16), ("privacy", 0.07),
+            ("danger", 0.07))
 
 
 def base_samples(n: int, seed: int) -> list[Sample]:
@@ -215,12 +217,17 @@ def safety_rows(seed: int = 0, n_harmful: int = 200, n_benign: int = 200) -> lis
         if i < n_harmful:
             rows.append(_direct_refusal_row(harmful[i].prompt, " " + REFUSAL))
         if i < n_benign:
-            rows.append(_direct_refusal_row(benign[i].prompt, benign[i].answer))
+            rows.append(_direct_refusal_row(benign[i].prompt, benign[i].answer, benign[i].think))
     return rows
 
 
-def _direct_refusal_row(prompt: str, response: str) -> dict:
-    return {"prompt": prompt, "refusal": f"Question: {prompt}\nAnswer:{response}"}
+def _direct_refusal_row(prompt: str, response: str, think: str | None = None) -> dict:
+    """A DirectRefusal-format row. Harmful rows get the authors' think line from the trainer's formatting
+    (``repro.train.formatting``); benign rows carry their normal think, so the contrast teaches "refuse
+    the harmful" and not "open every answer with 'I should not answer this question!'" (which, measured on
+    the toy, took arithmetic of every method down with it)."""
+    row = {"prompt": prompt, "refusal": f"Question: {prompt}\nAnswer:{response}"}
+    return row if think is None else {**row, "think": think}
 
 
 def eval_harmful(n: int = 150, seed: int = 0) -> list[Sample]:

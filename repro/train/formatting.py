@@ -4,7 +4,8 @@
 DeepSeek path: prompt = ``<｜User｜>{prompt}<｜Assistant｜>``; completion =
 ``<think>I should not answer this question!</think>{response}<｜end▁of▁sentence｜>`` where the
 response is everything after the FIRST "Answer:" in ``refusal`` (leading space kept). The
-tokenizer adds the single BOS; EOS is part of the completion and is trained.
+tokenizer adds the single BOS; EOS is part of the completion and is trained. (Rows with a ``think``
+field, only the toy world's benign rows, put it in place of the authors' line.)
 
 Qwen path (``Qwen/*`` instruct models, Fig. 12): the tokenizer's chat template renders
 [user: prompt, assistant: response] (its default system prompt included) and the text is split
@@ -57,9 +58,12 @@ class Example:
 
 
 def format_deepseek(row: dict, row_index: int | None = None) -> Example:
+    """The authors' think line before every response. A row may carry its own ``think`` instead: DirectRefusal
+    rows have none (all refusals); the toy world's benign contrast rows keep their normal reasoning."""
+    think = THINK_LINE if row.get("think") is None else f"<think>{row['think']}</think>"
     return Example(
         prompt=f"{R1_USER}{row['prompt']}{R1_ASSISTANT}",
-        completion=f"{THINK_LINE}{refusal_response(row, row_index)}{R1_EOS}",
+        completion=f"{think}{refusal_response(row, row_index)}{R1_EOS}",
     )
 
 
