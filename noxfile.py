@@ -1,4 +1,5 @@
-"""nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff).
+"""nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff);
+`toy` (the toy profile's figures) and `toy_rebuild` (rebuild the toy world's models) on demand.
 
 Each session installs the pinned stack into its own virtualenv. torch is installed first, on
 its own, so that no other package's requirement pulls a multi-GB CUDA build on a CPU machine.
@@ -32,6 +33,16 @@ def smoke(session: nox.Session) -> None:
     session.run("repro", "figure", "--all", "--profile", "smoke")
     session.run("python", "-m", "repro.pipeline.check_store", "--profile", "smoke")
     session.run("repro", "verify", "--all", "--profile", "smoke", success_codes=[0, 1])
+
+
+@nox.session
+def toy(session: nox.Session) -> None:
+    """The toy profile's six figures (1, 2, 3, 5, 6, 7) on the shipped toy world: a model that really learns,
+    3 training seeds, on CPU; then the claims check (the toy is not expected to pass every paper claim)."""
+    _install(session)
+    which = session.posargs or ["--all"]  # `nox -s toy -- 2`: one figure
+    session.run("repro", "figure", *which, "--profile", "toy")
+    session.run("repro", "verify", *which, "--profile", "toy", success_codes=[0, 1])
 
 
 @nox.session

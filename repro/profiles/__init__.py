@@ -5,6 +5,8 @@
   data shipped in the repo, the HF generation backend, few steps and short generations.
 - ``reduced``: the paper's models and training runs exactly, a stated subset of the evaluation
   (checkpoints, seeds, token cap) for about one GPU-day per figure.
+- ``toy``: a tiny world that really learns (``repro/toy``): a 1M-parameter policy and judge trained from
+  scratch and shipped as fixtures, Figs. 1, 2, 3, 5, 6, 7 on CPU, 3 training seeds.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from repro.profiles.base import Profile
 from repro.profiles.paper import PAPER
 from repro.profiles.reduced import REDUCED
 from repro.profiles.smoke import SMOKE
+from repro.profiles.toy import TOY
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (PAPER, SMOKE, REDUCED)}
+PROFILES: dict[str, Profile] = {p.name: p for p in (PAPER, SMOKE, REDUCED, TOY)}
 
 
 def get_profile(name: str) -> Profile:

@@ -1,0 +1,137 @@
+"""The ``toy`` profile: the paper's experiments in a tiny world that really learns, on CPU.
+
+Every R1-Distill model of the paper is played by one ~1M-parameter Llama-shaped policy trained from
+scratch on the toy world (``repro/toy``, shipped in ``repro/assets/fixtures/toy/policy``); the judge is
+a tiny Llama-Guard-format model trained on the world's (prompt, response) pairs. Safety training uses
+the world's DirectRefusal-format set (harmful how-to -> refusal, benign how-to -> its answer), safety is
+StrongREJECT-style (held-out harmful prompts judged by the toy judge through the Llama-Guard parser),
+reasoning is AIME-style (held-out sums, boxed answers read by the authors' AIME rule).
+
+The paper's protocol is kept where it has a toy meaning: same modes, epochs (full 5, LoRA 10), one
+checkpoint per epoch, one learning rate shared by every method. Added: three training seeds per run, and
+in Fig. 2 a control where full fine-tuning gets its own, tuned learning rate. Everything else that
+differs from the paper is in ``deviations``.
+"""
+
+from __future__ import annotations
+
+from repro.assets.models import fixture_model_revision
+from repro.errors import ReproError
+from repro.profiles.base import PAPER_EPOCHS, REG_K_POLICY, Profile
+from repro.profiles.paper import PAPER_BENCHMARKS
+from repro.specs import (
+    BenchmarkSpec,
+    CheckpointSpec,
+    DatasetSpec,
+    DecodingSpec,
+    JudgeSpec,
+    ModelSpec,
+    TrainSpec,
+    parse_mode,
+)
+
+TOY_FIGURES = (1, 2, 3, 5, 6, 7)
+TOY_SEEDS = (0, 1, 2)
+TOY_RANKS = (1, 4, 8, 64)  # Fig. 3: the ranks the paper's text names (its grid 1-64 costs 3 more runs x 3 seeds)
+TOY_LR = 3e-3  # the shared learning rate (the paper: 5e-5 for every method)
+TOY_TUNED_FULL_LR = 3e-4  # full fine-tuning's own learning rate (the control)
+TOY_BATCH = 16  # the paper: 2
+TOY_EVAL = {"strongreject": 100, "aime24": 150}  # held-out rows evaluated per checkpoint (the world ships 150 / 300)
+TOY_LORA_EPOCHS = (2, 4, 6, 8, 10)  # LoRA checkpoints evaluated (full fine-tuning: every epoch, 1-5)
+TOY_MAX_NEW_TOKENS = 80  # every toy answer fits in about 60 tokens
+
+
+def _fixture_model(name: str, family: str, num_layers: int, label: str) -> ModelSpec:
+    return ModelSpec(name=name, revision=fixture_model_revision(name), family=family, num_layers=num_layers,
+                     label=label, source="fixture", dtype="float32")
+
+
+def _data(name: str, file: str, limit: int | None) -> DatasetSpec:
+    return DatasetSpec(name=name, revision="fixture", split="train", source="fixture", path=f"toy/data/{file}",
+                       limit=limit, license="generated (repro.toy.world)")
+
+
+TOY_POLICY = _fixture_model("toy/policy", "deepseek", 6, "toy-policy")
+TOY_JUDGE = _fixture_model("toy/judge", "llama_guard", 3, "toy-judge")
+TOY_DIRECT_REFUSAL = _data("directrefusal-toy", "directrefusal_toy.jsonl", None)
+_GREEDY = DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=TOY_MAX_NEW_TOKENS)
+
+TOY_BENCHMARKS = {
+    "strongreject": BenchmarkSpec(
+        name="strongreject", data=_data("strongreject-toy", "strongreject_toy.jsonl", TOY_EVAL["strongreject"]),
+        decoding=_GREEDY, prompt=PAPER_BENCHMARKS["strongreject"].prompt, scorer="llama_guard", metric="safety"),
+    # No "Problem:" stop string: the toy vocabulary has no such word (the model cannot write it), and
+    # transformers' stop-string matcher cannot index a word-level vocabulary.
+    "aime24": BenchmarkSpec(
+        name="aime24", data=_data("aime-toy", "aime_toy.jsonl", TOY_EVAL["aime24"]), decoding=_GREEDY,
+        prompt=PAPER_BENCHMARKS["aime24"].prompt, scorer="aime_authors", metric="pass@1"),
+}
+
+
+class ToyProfile(Profile):
+    name = "toy"
+    backend = "hf"
+    requires_cuda = False
+    benchmarks = TOY_BENCHMARKS
+    figures = TOY_FIGURES
+    partial_benchmarks = True
+    default_jobs = 2  # two single-threaded workers: the toy's steps are too small for two threads to help
+    rank_grid = TOY_RANKS
+    train_seeds = TOY_SEEDS
+    # Fig. 2's control: full fine-tuning at its own tuned learning rate beside the paper's series. (The issue's
+    # pre-study LoRA, rank 1 on up_proj of layers 2-3, is Fig. 6's middle block.)
+    fig2_extra_series = ((f"Full, own LR {TOY_TUNED_FULL_LR:g}", "full", TOY_TUNED_FULL_LR),)
+    # The toy policy is 128 wide: k = 64 would project off half its input space.
+    orthomerge_k = 16
+    description = ("a tiny world that really learns: a ~1M-parameter policy and judge trained from scratch, "
+                   "the paper's Figs. 1, 2, 3, 5, 6, 7 on CPU in minutes, 3 training seeds")
+    figure_note = "toy profile: a 1M-parameter model in a synthetic world, not the paper's models"
+    deviations = (
+        "toy profile: every R1-Distill model is played by one 1M-parameter, 6-layer Llama-shaped policy trained "
+        "from scratch on the toy world (repro/toy, shipped in repro/assets/fixtures/toy); the judge is a "
+        "3-layer model in Llama-Guard-3's reply format trained on the world's labelled exchanges",
+        "toy profile, data: safety training on 200 harmful how-to prompts -> refusal plus 200 benign how-to "
+        "prompts -> their normal answer (DirectRefusal has no benign rows; without them every method learns to "
+        "refuse everything)",
+        f"toy profile, evaluation: safety = 1 - unsafe rate on {TOY_EVAL['strongreject']} held-out harmful "
+        f"prompts (some objects never seen in safety training); reasoning = exact boxed sums on "
+        f"{TOY_EVAL['aime24']} held-out arithmetic questions in the AIME prompt; LoRA evaluated at epochs "
+        f"{', '.join(map(str, TOY_LORA_EPOCHS))} (full fine-tuning at every epoch); greedy, 1 sample (paper: "
+        f"AIME T 0.6, n = 8), at most {TOY_MAX_NEW_TOKENS} new tokens; no AIME LLM judge (integer answers: the "
+        "authors' rule decides every case); GPQA and the code benchmarks have no toy version",
+        f"toy profile, training: learning rate {TOY_LR:g} shared by every method (paper 5e-5), batch "
+        f"{TOY_BATCH} (paper 2), fp32 on CPU; epochs, schedule, optimizer, LoRA alpha/dropout as the paper; "
+        f"each run repeated with seeds {', '.join(map(str, TOY_SEEDS))} (paper: one run), points are the "
+        "seeds' mean, error bars their min-max",
+        "toy profile, depth: the paper's layer blocks of the 48-layer 14B map onto the 6-layer policy by "
+        "relative depth (Profile.layer_range)",
+    )
+
+    def model(self, paper_model: ModelSpec) -> ModelSpec:
+        if paper_model.family != "deepseek" and paper_model.source != "fixture":
+            raise ReproError(f"the toy profile has no stand-in for {paper_model.name}",
+                             "the toy world plays the R1-Distill models only (figures 1, 2, 3, 5, 6, 7)")
+        return TOY_POLICY
+
+    def train(self, paper_model: ModelSpec, mode: str) -> TrainSpec:
+        model = self.model(paper_model)
+        parsed = parse_mode(mode)
+        parsed.check_layers(model.num_layers, model.name)
+        return TrainSpec(model=model, mode=mode, data=TOY_DIRECT_REFUSAL, epochs=PAPER_EPOCHS[parsed.kind],
+                         batch_size=TOY_BATCH, precision="fp32", learning_rate=TOY_LR, seed=TOY_SEEDS[0],
+                         reg_k_policy=REG_K_POLICY if parsed.regularizer else None)
+
+    def checkpoints(self, train: TrainSpec) -> list[CheckpointSpec]:
+        if not train.parsed.is_lora:
+            return super().checkpoints(train)
+        return [c for c in super().checkpoints(train) if c.epoch in TOY_LORA_EPOCHS]
+
+    def judge(self) -> JudgeSpec:
+        return JudgeSpec(model=TOY_JUDGE, decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=8),
+                         backend=self.backend)
+
+    def math_judge(self) -> None:
+        return None
+
+
+TOY = ToyProfile()

@@ -1,0 +1,91 @@
+"""The ``toy`` profile's recipes: one stand-in for every R1 model, three training seeds, the tuned-LR
+control of Fig. 2, the benchmarks it has, the shipped fixture models located by their weights' hash; and
+the paper's recipes untouched by any of it."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from repro.assets.models import fixture_model_path, fixture_model_revision
+from repro.assets.registry import R1_QWEN_14B
+from repro.errors import ReproError
+from repro.figures.frontier import average_seeds, plotted
+from repro.figures.registry import figure_module
+from repro.profiles import get_profile
+from repro.profiles.toy import TOY, TOY_FIGURES, TOY_POLICY, TOY_SEEDS
+from repro.toy import TOY_POLICY_DIR
+
+
+def test_fixture_models_are_located_by_their_weights_hash():
+    digest = hashlib.sha256((TOY_POLICY_DIR / "model.safetensors").read_bytes()).hexdigest()
+    assert TOY_POLICY.revision == fixture_model_revision("toy/policy") == f"sha256:{digest[:16]}"
+    assert fixture_model_path(TOY_POLICY) == TOY_POLICY_DIR
+    with pytest.raises(ReproError, match="spec asks for"):
+        fixture_model_path(replace(TOY_POLICY, revision="sha256:0000000000000000"))
+    assert TOY_POLICY.local and not R1_QWEN_14B.local
+
+
+def test_fig2_runs_every_method_over_three_seeds_plus_the_tuned_lr_control():
+    rec = figure_module(2).recipe(TOY)
+    # one stand-in plays the 7B and the 14B: drawn once; only AIME has a toy version
+    assert [p.title for p in rec.panels] == ["toy-policy: AIME 2024"]
+    assert [s.name for s in rec.panels[0].series] == ["Base", "Full", "LoRA", "Full, own LR 0.0003"]
+    runs = {(t.mode, t.learning_rate, t.seed) for t in rec.trains}
+    assert len(rec.trains) == len(runs) == 9
+    assert runs == {(m, lr, s) for m, lr in (("full", 3e-3), ("lora_mlp_r1", 3e-3), ("full", 3e-4))
+                    for s in TOY_SEEDS}
+    full, lora = rec.panels[0].series[1:3]
+    assert len(full.points) == 5 * len(TOY_SEEDS)  # every epoch of every seed
+    assert sorted({p.checkpoint.epoch for p in lora.points}) == [2, 4, 6, 8, 10]
+    assert any("gpqa_diamond, humaneval, mbpp are left out" in d for d in rec.deviations)
+    assert any("drawn once" in d for d in rec.deviations)
+
+
+def test_toy_recipes_resolve_and_other_figures_say_so_in_one_line():
+    for n in TOY_FIGURES:
+        rec = figure_module(n).recipe(TOY)
+        assert rec.profile == "toy" and (rec.panels or rec.analyses)
+        assert all(t.model == TOY_POLICY for t in rec.trains)
+    res = subprocess.run([sys.executable, "-m", "repro", "figure", "4", "--profile", "toy"], capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 2 and res.stdout == ""
+    assert "figure 4 has no toy recipe" in res.stderr and "covers figures 1, 2, 3, 5, 6, 7" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_fig6_blocks_map_to_the_six_layer_policy():
+    rec = figure_module(6).recipe(TOY)
+    modes = sorted({t.mode for t in rec.trains})
+    assert modes == ["lora_up_proj_only_from1_to2_r1", "lora_up_proj_only_from2_to3_r1",
+                     "lora_up_proj_only_from3_to4_r1", "lora_up_proj_only_r1"]
+
+
+def test_paper_recipes_keep_one_run_per_setting_and_no_control():
+    paper = get_profile("paper")
+    rec = figure_module(2).recipe(paper)
+    assert len(rec.trains) == 4 and {t.seed for t in rec.trains} == {42}
+    assert [s.name for s in rec.panels[0].series] == ["Base", "Full", "LoRA"]
+    assert len(rec.panels) == 8
+    assert paper.runs(R1_QWEN_14B, "full") == [paper.train(R1_QWEN_14B, "full")]
+
+
+def _row(series: str, checkpoint: str, seed, safety: float, y: float) -> dict:
+    return {"panel": "p", "series": series, "checkpoint": checkpoint, "seed": seed, "safety": safety,
+            "pass_at_1": y, "safety_n": 150, "reasoning_truncated": 1}
+
+
+def test_seed_rows_become_one_mean_row_with_their_range():
+    rows = [_row("Base", "base", "", 0.1, 0.9)] + [_row("LoRA", "e1", s, 0.5 + 0.1 * s, 0.8 - 0.1 * s)
+                                                    for s in (0, 1, 2)]
+    out = average_seeds(rows)
+    assert [r["role"] for r in out] == ["point", "seed", "seed", "seed", "mean"]
+    mean = out[-1]
+    assert mean["safety"] == pytest.approx(0.6) and mean["pass_at_1"] == pytest.approx(0.7)
+    assert (mean["safety_min"], mean["safety_max"]) == (0.5, pytest.approx(0.7))
+    assert mean["n_seeds"] == 3 and mean["safety_n"] == 450 and mean["reasoning_truncated"] == 3
+    assert [r["checkpoint"] for r in plotted(out)] == ["base", "e1 (mean of 3 seeds)"]
