@@ -39,9 +39,11 @@ def check_tokenizer_roundtrip(model_path: Path, name: str) -> None:
                          "this is a known transformers-5 regression: check the pinned transformers version")
 
 
+@functools.lru_cache(maxsize=None)
 def fixture_model_revision(name: str) -> str:
     """The revision of a shipped model directory: the sha256 prefix of its weights, so a rebuilt fixture
-    gets new artifact keys and nothing computed from the old one is reused."""
+    gets new artifact keys and nothing computed from the old one is reused. Hashed once per process (every
+    step that loads the model checks it: a worker process or a Slurm job checks the spec it was sent)."""
     import hashlib
 
     weights = FIXTURES / name / "model.safetensors"
@@ -56,5 +58,5 @@ def fixture_model_path(spec: ModelSpec) -> Path:
     found = fixture_model_revision(spec.name)
     if found != spec.revision:
         raise ReproError(f"the shipped model {spec.name} is {found}, the spec asks for {spec.revision}",
-                         "the fixture changed under a running process: rerun the command")
+                         "the fixture changed while the command ran: rerun it")
     return FIXTURES / spec.name
