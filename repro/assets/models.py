@@ -39,7 +39,7 @@ def check_tokenizer_roundtrip(model_path: Path, name: str) -> None:
                          "this is a known transformers-5 regression: check the pinned transformers version")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fixture_model_revision(name: str) -> str:
     """The revision of a shipped model directory: the sha256 prefix of its weights, so a rebuilt fixture
     gets new artifact keys and nothing computed from the old one is reused. Hashed once per process (every
