@@ -52,13 +52,13 @@ def panel(title: str, series: tuple[Series, ...], benchmark: str, safety: str = 
                  y_label=f"{bench_label(benchmark, tests)} {Y_METRIC_LABEL.get(benchmark, 'Pass@1')}", series=series)
 
 
-def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict, on_front: bool) -> dict:
+def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict) -> dict:
     om = getattr(p.checkpoint, "orthomerge", None)  # OrthoMerge checkpoints (Fig. 8) are points per lambda
     return {
         "panel": panel.title, "series": series.name, "checkpoint": p.label, "seed": train_seed(p),
         "epoch": p.checkpoint.epoch if p.checkpoint.epoch is not None and om is None else "",
         "lambda": om.lam if om is not None else "", "orthomerge_k": om.k if om is not None else "",
-        "safety": round(sx["value"], 6), "pass_at_1": round(sy[p.y_key], 6), "pareto": on_front,
+        "safety": round(sx["value"], 6), "pass_at_1": round(sy[p.y_key], 6), "pareto": False,
         "reasoning_metric": p.y_key,
         "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_errors"], "safety_responses_truncated": sx["n_truncated"],
         "reasoning_n_questions": sy["n_questions"], "reasoning_samples_per_question": sy["n_samples_per_question"],
@@ -162,7 +162,7 @@ def panel_rows(store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict
     ``pareto`` is the plotted point's place on the panel's front, ``series_pareto`` on its own series' front
     (seed rows are on neither)."""
     pts = [(s, p, *read_point(store, rec, p)) for s in pan.series for p in s.points]
-    rows = average_seeds([_point_row(pan, s, p, sx, sy, False) for s, p, sx, sy in pts])
+    rows = average_seeds([_point_row(pan, s, p, sx, sy) for s, p, sx, sy in pts])
     shown = plotted(rows)
     for r, f in zip(shown, pareto_mask([(r["safety"], r["pass_at_1"]) for r in shown]), strict=True):
         r["pareto"] = f

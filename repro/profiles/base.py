@@ -55,6 +55,10 @@ class Profile(ABC):
     # Series a profile adds to Fig. 2 beside the paper's Base / Full / LoRA (the paper: none): (series name, mode,
     # learning rate, or None for the profile's shared one), e.g. a method at its own tuned learning rate.
     fig2_extra_series: tuple[tuple[str, str, float | None], ...] = ()
+    # Whether a figure drops the benchmarks this profile has no version of (said in its deviations) instead
+    # of failing on them; and the LoRA rank grid of Fig. 3 where it is not the paper's (None: the paper's).
+    partial_benchmarks: bool = False
+    rank_grid: tuple[int, ...] | None = None
 
     @property
     def store_name(self) -> str:
@@ -77,11 +81,6 @@ class Profile(ABC):
         if learning_rate is not None:
             run = replace(run, learning_rate=learning_rate)
         return [run if seed == run.seed else replace(run, seed=seed) for seed in self.train_seeds]
-
-    # Whether a figure drops the benchmarks this profile has no version of (said in its deviations) instead
-    # of failing on them; and the LoRA rank grid of Fig. 3 where it is not the paper's (None: the paper's).
-    partial_benchmarks: bool = False
-    rank_grid: tuple[int, ...] | None = None
 
     def available(self, benchmarks: tuple[str, ...]) -> tuple[str, ...]:
         if not self.partial_benchmarks:
