@@ -21,7 +21,17 @@ out = Console()
 err = Console(stderr=True)
 
 ProfileOpt = typer.Option("paper", "--profile", "-p", help="paper (exact, GPU) | reduced (paper runs, a stated subset "
-                          "of the evaluation, GPU) | smoke (tiny models, CPU)")
+                          "of the evaluation, GPU) | smoke (tiny models, CPU) | toy (a tiny world that learns, CPU)")
+BackendOpt = typer.Option(None, "--backend", help="generation and judging backend: vllm | hf (default: the profile's "
+                          "own, vllm for paper/reduced, hf for smoke/toy); another one renders under "
+                          "paper_figures/figNN/<profile>-<backend>/")
+
+
+def _variant(profile: str, backend: str | None) -> str:
+    """The profile name with its backend (``smoke-vllm``), checked before anything runs or is written."""
+    from repro.profiles import get_profile
+
+    return get_profile(profile, backend).variant
 
 
 def _root(env: str, default: str) -> Path:
@@ -84,10 +94,11 @@ def list_figures() -> None:
 
 @app.command()
 def show(number: int = typer.Argument(..., help="figure number 1-12"), profile: str = ProfileOpt,
-         as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+         backend: str = BackendOpt, as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
     """The fully resolved recipe: every run, evaluation and setting."""
     from repro.pipeline.describe import describe_recipe
 
+    profile = _variant(profile, backend)
     _, _, rec = _recipe(number, profile)
     d = describe_recipe(rec)
     if as_json:
@@ -118,7 +129,8 @@ def show(number: int = typer.Argument(..., help="figure number 1-12"), profile: 
     for ev in d["evaluations"]:
         dec = ev["decoding"]
         out.print(f"[bold magenta]eval[/bold magenta] [bold]{ev['benchmark']}[/bold]: {ev['data']['name']} "
-                  f"@ {ev['data']['revision']} (prompt {ev['prompt_template']}, backend {ev['backend']})")
+                  f"@ {ev['data']['revision']} (prompt {ev['prompt_template']}, backend {ev['backend']}"
+                  f"{', eager' if ev['backend'] == 'vllm' and dec['enforce_eager'] else ''})")
         out.print(f"    n={dec['n_samples']} seeds {dec['seeds']}, temperature {dec['temperature']}, top_p {dec['top_p']}, "
                   f"max new tokens {dec['max_new_tokens']}, stop {dec['stop']}; scorer {ev['scorer']} -> {ev['metric']}")
         if ev["judge"]:
@@ -135,7 +147,7 @@ def show(number: int = typer.Argument(..., help="figure number 1-12"), profile: 
 
 @app.command()
 def plan(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"), profile: str = ProfileOpt,
-         all_figures: bool = typer.Option(False, "--all", help="every figure: their union of steps, each unique run "
+         backend: str = BackendOpt, all_figures: bool = typer.Option(False, "--all", help="every figure: their union of steps, each unique run "
                                           "once, the cost of each figure alone and the saving from sharing"),
          as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
     """The steps of a figure, which are done, which would run, and their GPU-hours and disk (estimates from
@@ -144,6 +156,7 @@ def plan(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"
     from repro.pipeline.execute import step_status
     from repro.pipeline.plan import plan_recipe
 
+    profile = _variant(profile, backend)
     if (number is None) == (not all_figures):
         raise ReproError("name one figure or --all", f"e.g. `repro plan 2 --profile {profile}` or "
                          f"`repro plan --all --profile {profile}`")
@@ -263,7 +276,7 @@ def _executor(name: str, train_processes: int, partition: str | None = None, acc
 
 @app.command()
 def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"), profile: str = ProfileOpt,
-           all_figures: bool = typer.Option(False, "--all", help="every figure 1-12: their union of steps runs "
+           backend: str = BackendOpt, all_figures: bool = typer.Option(False, "--all", help="every figure 1-12: their union of steps runs "
                                             "once (a run several figures share is trained once), then each renders"),
            executor: str = ExecutorOpt, train_processes: int = TrainProcessesOpt,
            jobs: int = typer.Option(None, "--jobs", help="local executor: steps run at once in worker processes, "
@@ -278,7 +291,7 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
            wait: bool = typer.Option(True, "--wait/--no-wait", help="slurm: follow the jobs to the end and render, "
                                      "or return after submitting")) -> None:
     """Run whatever the figure still needs, then render it under paper_figures/."""
-
+    profile = _variant(profile, backend)
     if (number is None) == (not all_figures):
         raise ReproError("name one figure or --all", f"e.g. `repro figure 2 --profile {profile}` or "
                          f"`repro figure --all --profile {profile}`")
@@ -308,9 +321,11 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
         err.print(f"{what} ({profile}): {counts.get('submitted', 0)} jobs submitted, {len(pending)} steps "
                   f"not finished yet; rerun `{again}` when they are, to render")
         return
-    ran = ", ".join(f"{k} {v}" for k, v in counts.items() if k not in ("ran", "skipped")) or "nothing"
-    err.print(f"{what} ({profile}): ran {counts['ran']} steps ({ran}), {counts['skipped']} already done, "
+    ran = ", ".join(f"{k} {v}" for k, v in counts.items() if k not in ("ran", "skipped", "engines")) or "nothing"
+    err.print(f"{what} ({prof.variant}): ran {counts['ran']} steps ({ran}), {counts['skipped']} already done, "
               f"{time.time() - t0:.1f} s")
+    for backend, e in counts.get("engines", {}).items():
+        err.print(f"{backend} engines started: {e['starts']}, serving {e['models']} model directories")
     for n, module, _, rec in recipes:
         target = _root("REPRO_FIGURES", "paper_figures") / f"fig{n:02d}" / profile
         for f in module.render(rec, store, target):
@@ -420,7 +435,7 @@ def fetch(number: int = typer.Argument(None, help="figure number 1-12 (or --all)
 
 @app.command()
 def verify(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"), profile: str = ProfileOpt,
-           all_figures: bool = typer.Option(False, "--all", help="every figure rendered for the profile"),
+           backend: str = BackendOpt, all_figures: bool = typer.Option(False, "--all", help="every figure rendered for the profile"),
            as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
     """Check the paper's claims (paper_figures/claims.toml) on a rendered figure's data: exit 0 if every
     evaluated claim holds, 1 if one fails."""
@@ -430,6 +445,7 @@ def verify(number: int = typer.Argument(None, help="figure number 1-12 (or --all
     from repro.figures.claims import describe, figure_data_path, load_claims, verify_figure
     from repro.profiles import get_profile
 
+    profile = _variant(profile, backend)
     if (number is None) == (not all_figures):
         raise ReproError("name one figure or --all", f"e.g. `repro verify 2 --profile {profile}` or "
                          f"`repro verify --all --profile {profile}`")
@@ -446,11 +462,10 @@ def verify(number: int = typer.Argument(None, help="figure number 1-12 (or --all
     outcomes = [o for n in numbers for o in results[n]]
     counts = {s: sum(o.status == s for o in outcomes) for s in ("pass", "fail", "not-evaluable")}
     not_rendered = [n for n in sorted(CATALOG) if n not in numbers] if all_figures else []
-    from repro.profiles import get_profile
-
+    prof = get_profile(profile)
     banner = {"paper": "", "reduced": "reduced profile: fewer checkpoints, seeds and tokens than the paper (see the "
               "figures' deviations); a claim near its tolerance may flip on that alone."}.get(
-        profile, f"{get_profile(profile).figure_note or profile}: its models are not expected to pass the "
+        prof.name, f"{prof.figure_note or profile}: its models are not expected to pass the "
         "paper's claims; the statuses are reported honestly, not forced.")
     if as_json:
         sys.stdout.write(json.dumps({"profile": profile, "note": banner, "summary": counts,

@@ -32,6 +32,28 @@ def test_unknown_profile():
     assert "unknown profile" in _one_error_line(repro("show", "2", "--profile", "gpu-please"))
 
 
+@pytest.mark.parametrize("args", [("--profile", "smoke", "--backend", "tgi"), ("--profile", "smoke-tgi"),
+                                  ("--profile", "smoke-vllm", "--backend", "hf")])
+def test_unknown_backend_fails_before_anything_is_written(tmp_path, args):
+    env = {"REPRO_ARTIFACTS": str(tmp_path / "a"), "REPRO_FIGURES": str(tmp_path / "f")}
+    line = _one_error_line(repro("figure", "2", *args, env=env))
+    assert ("unknown generation backend 'tgi'" in line and "vllm, hf" in line) or "runs the vllm backend" in line
+    assert not (tmp_path / "a").exists() and not (tmp_path / "f").exists()
+
+
+def test_the_backend_is_shown_and_names_the_variant():
+    d = json.loads(repro("show", "2", "--profile", "smoke", "--backend", "vllm", "--json").stdout)
+    assert d["profile"] == "smoke-vllm"
+    assert {e["backend"] for e in d["evaluations"]} == {"vllm"}
+    assert all(e["decoding"]["enforce_eager"] for e in d["evaluations"])
+    assert any("eager mode" in dev for dev in d["deviations"])
+    hf = json.loads(repro("show", "2", "--profile", "smoke", "--json").stdout)
+    assert {e["backend"] for e in hf["evaluations"]} == {"hf"} and hf["profile"] == "smoke"
+    assert [r["key"] for r in hf["runs"]] == [r["key"] for r in d["runs"]]  # training is shared
+    paper = json.loads(repro("show", "2", "--profile", "paper", "--json").stdout)
+    assert not any(e["decoding"]["enforce_eager"] for e in paper["evaluations"])  # CUDA graphs on GPUs
+
+
 @pytest.mark.parametrize("mode, needle", [
     ("lora_mlp_r01", "malformed mode string"),
     ("lora_up_proj_only_from20_to30_r1", "28 layers (0-27)"),

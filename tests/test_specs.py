@@ -1,5 +1,6 @@
 """Spec keys are stable, shared between figures, and sensitive to every setting."""
 
+import dataclasses
 from dataclasses import replace
 
 from repro.assets.registry import R1_QWEN_7B, R1_QWEN_14B
@@ -39,3 +40,31 @@ def test_paper_hyperparameters_match_the_spec():
         assert (t.learning_rate, t.weight_decay, t.lr_scheduler, t.warmup_steps, t.grad_accum) == (
             5e-5, 1e-4, "cosine", 0, 1)
         assert (t.adam_beta1, t.adam_beta2, t.adam_epsilon, t.max_grad_norm, t.seed) == (0.9, 0.999, 1e-8, 1.0, 42)
+
+
+def test_engine_settings_stay_out_of_the_key():
+    """``enforce_eager`` says how vLLM executes, not what it samples: it is shown and recorded, never keyed."""
+    from repro.specs import DecodingSpec, to_jsonable
+
+    eager = DecodingSpec(temperature=0.6, top_p=0.95, max_new_tokens=8, enforce_eager=True)
+    graphs = dataclasses.replace(eager, enforce_eager=False)
+    assert spec_key(eager) == spec_key(graphs)
+    assert spec_key(eager) != spec_key(dataclasses.replace(eager, max_new_tokens=9))
+    assert to_jsonable(eager)["enforce_eager"] is True and "enforce_eager" not in to_jsonable(eager, for_key=True)
+
+
+def test_a_backend_variant_shares_training_and_keys_generation_apart():
+    from repro.profiles import get_profile
+
+    smoke, variant = get_profile("smoke"), get_profile("smoke", backend="vllm")
+    assert (variant.name, variant.variant, variant.backend, variant.store_name) == ("smoke", "smoke-vllm", "vllm", "smoke")
+    assert get_profile("smoke-vllm").backend == "vllm" and smoke.backend == "hf"  # the profile itself is unchanged
+    assert get_profile("paper", backend="vllm") is get_profile("paper")
+    assert get_profile("paper-hf").variant == "paper-hf"
+    run = smoke.train(R1_QWEN_7B, "lora_mlp_r1")
+    assert variant.train(R1_QWEN_7B, "lora_mlp_r1").key == run.key
+    ckpt = smoke.checkpoints(run)[-1]
+    a, b = smoke.score(ckpt, "strongreject"), variant.score(ckpt, "strongreject")
+    assert a.generation.backend == "hf" and b.generation.backend == b.judge.backend == "vllm"
+    assert a.key != b.key and a.generation.key != b.generation.key
+    assert "HF transformers" in " ".join(smoke.deviations) and "HF transformers" not in " ".join(variant.deviations)

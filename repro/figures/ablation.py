@@ -32,7 +32,7 @@ def variants_recipe(profile: Profile, number: int, model: ModelSpec, variants: l
     runs = [(name, profile.runs(model, mode)) for name, mode in variants]
     kept = profile.available(benchmarks)
     info = CATALOG[number]
-    return FigureRecipe(number=number, title=info.title, claim=info.claim, profile=profile.name,
+    return FigureRecipe(number=number, title=info.title, claim=info.claim, profile=profile.variant,
                         panels=tuple(variant_panels(profile, runs, kept)),
                         trains=tuple(run for _, seeds in runs for run in seeds),
                         deviations=profile.deviations + deviations + profile.dropped(benchmarks, kept, "benchmarks"))

@@ -28,12 +28,12 @@ def recipe(profile: Profile) -> FigureRecipe:
     full = profile.train(MODEL, "full")
     final = profile.checkpoints(full)[-1]
     info = CATALOG[NUMBER]
-    deviations = profile.deviations + (
+    deviations = profile.setting_deviations + (  # no generation: no engine
         "The paper does not define stable rank; ||dW||_F^2 / ||dW||_2^2 is used (REPRO_SPEC E13). ||dW||_2 comes "
         "from Lanczos on dW^T dW until the residual bound guarantees a relative error below 1e-4 (exact singular "
         "values for matrices no wider than 64).",
     ) + profile.first_seed_only()
-    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.name, panels=(),
+    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.variant, panels=(),
                         trains=(full,), deviations=deviations, analyses=(GeometrySpec(final, "stable_rank"),))
 
 

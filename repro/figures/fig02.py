@@ -58,7 +58,7 @@ def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, 
     dropped = profile.dropped(benchmarks, kept, "benchmarks")
     if shared:
         dropped += (f"{profile.name} profile: one stand-in plays {', '.join(m.label for m in models)}: drawn once",)
-    return FigureRecipe(number=number, title=info.title, claim=info.claim, profile=profile.name,
+    return FigureRecipe(number=number, title=info.title, claim=info.claim, profile=profile.variant,
                         panels=tuple(panels), trains=tuple(trains),
                         deviations=profile.deviations + extra_deviations + dropped)
 

@@ -56,7 +56,7 @@ def recipe(profile: Profile) -> FigureRecipe:
         f"The rank grid is not stated (the text names 1, 4, 8 and 64): r in {{{', '.join(map(str, RANKS))}}} "
         "(REPRO_SPEC E11). Panels (a)/(b) use the final checkpoints (LoRA epoch 10, Full epoch 5).",
         *profile.dropped(RANKS, ranks, "ranks"), *profile.dropped(BENCHMARKS, benchmarks, "benchmarks"))
-    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.name, panels=tuple(panels),
+    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.variant, panels=tuple(panels),
                         trains=(*[run for _, seeds in runs for run in seeds], *fulls), deviations=deviations)
 
 

@@ -40,14 +40,14 @@ def recipe(profile: Profile) -> FigureRecipe:
         trains.append(run)
         analyses.append(GeometrySpec(profile.checkpoints(run)[-1], "overlap", top_k=TOP_K))
     info = CATALOG[NUMBER]
-    deviations = profile.deviations + (
+    deviations = profile.setting_deviations + (  # no generation: no engine
         "The paper does not say which checkpoints or norm: final checkpoints (Full epoch 5, LoRA epoch 10) and the "
         "Frobenius norm are used; bars are means over layers, per-layer values are in the CSV (REPRO_SPEC E12).",
         "U_16 and V_16 are the exact top-16 singular vectors of W_I (eigenvectors of its Gram matrix in fp32); the "
         "paper says only 'truncated SVD'.",
         "LoRA updates are (alpha/r) B A from the saved adapter alone (fp32), not merged-minus-base in bf16.",
     ) + profile.first_seed_only()
-    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.name, panels=(),
+    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.variant, panels=(),
                         trains=tuple(trains), deviations=deviations, analyses=tuple(analyses))
 
 

@@ -78,7 +78,7 @@ def recipe(profile: Profile, reg_k_policy: str = "authors") -> FigureRecipe:
         deviations += ("Fig. 8b (HumanEval+, MBPP+) is not drawn: this profile has no settings for those "
                        "benchmarks yet.",)
     info = CATALOG[NUMBER]
-    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.name, panels=tuple(panels),
+    return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.variant, panels=tuple(panels),
                         trains=(vanilla, reg_col, reg_both), deviations=deviations)
 
 

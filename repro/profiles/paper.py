@@ -66,7 +66,7 @@ class PaperProfile(Profile):
     requires_cuda = True
     benchmarks = PAPER_BENCHMARKS
     description = "exact paper settings (REPRO_SPEC.md): hub models at pinned revisions, vLLM, CUDA GPUs"
-    deviations = (
+    setting_deviations = (
         "StrongREJECT is decoded greedily as the paper states (A.2); the authors' script default was "
         "temperature 1.0, top_p 1.0 (REPRO_SPEC E1).",
         "Prompts are passed to vLLM as token ids with a single BOS; the authors' StrongREJECT and "

@@ -47,7 +47,7 @@ class ReducedProfile(PaperProfile):
     description = (f"the paper's models and training runs exactly, a stated subset of the evaluation: about one "
                    f"GPU-day (~{FIG2_GPU_HOURS} H100-hours) for Fig. 2 by repro/pipeline/cost.py (`repro plan N "
                    "--profile reduced` for any figure)")
-    deviations = PaperProfile.deviations + (
+    setting_deviations = PaperProfile.setting_deviations + (
         f"reduced profile, checkpoints: full fine-tuning evaluated at epochs {_epochs('full')} of "
         f"{PAPER_EPOCHS['full']}, LoRA at epochs {_epochs('lora')} of {PAPER_EPOCHS['lora']} (training is the "
         "paper's; the other epochs' checkpoints are saved but not evaluated)",

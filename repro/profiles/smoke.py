@@ -29,16 +29,19 @@ SMOKE_TRAIN_ROWS = 8
 SMOKE_SEEDS = (0, 1)
 
 
+# Attention heads of 32 dimensions (64 wide, 2 query heads, 1 key/value head): the smallest head vLLM's CPU
+# attention serves (it refuses 16), so the smoke profile runs through both backends.
+TINY_HEADS = {"hidden_size": 64, "intermediate_size": 128, "num_heads": 2, "num_kv_heads": 1}
+
+
 def tiny_policy_arch(num_layers: int, seed: int) -> TinyArch:
     """A Qwen2-shaped policy small enough for milliseconds per generated token on CPU."""
-    return TinyArch(arch="qwen2", num_layers=num_layers, hidden_size=64, intermediate_size=128, num_heads=4,
-                    num_kv_heads=2, seed=seed, template="r1")
+    return TinyArch(arch="qwen2", num_layers=num_layers, seed=seed, template="r1", **TINY_HEADS)
 
 
 def tiny_judge_arch(seed: int) -> TinyArch:
     """A 2-layer Llama-shaped judge with the Llama-Guard-style template."""
-    return TinyArch(arch="llama", num_layers=2, hidden_size=64, intermediate_size=128, num_heads=4,
-                    num_kv_heads=2, seed=seed, template="llama_guard")
+    return TinyArch(arch="llama", num_layers=2, seed=seed, template="llama_guard", **TINY_HEADS)
 
 
 def _tiny_policy(paper_model: ModelSpec, num_layers: int, seed: int) -> ModelSpec:
@@ -119,6 +122,7 @@ SMOKE_BENCHMARKS = {
 class SmokeProfile(Profile):
     name = "smoke"
     backend = "hf"
+    enforce_eager = True
     requires_cuda = False
     benchmarks = SMOKE_BENCHMARKS
     description = "every code path on CPU in minutes: tiny random models, fixture data, HF generate"
@@ -126,7 +130,7 @@ class SmokeProfile(Profile):
     orthomerge_k = 8
     orthomerge_lambdas = (1.0, 1.25)
     figure_note = "smoke profile: tiny random models, numbers are noise"
-    deviations = (
+    setting_deviations = (
         f"tiny random models stand in for the paper's; training uses the first {SMOKE_TRAIN_ROWS} rows of a "
         "made-up DirectRefusal-format fixture",
         f"epochs full {SMOKE_EPOCHS['full']} / LoRA {SMOKE_EPOCHS['lora']} (paper {PAPER_EPOCHS['full']} / "
@@ -134,7 +138,6 @@ class SmokeProfile(Profile):
         "benchmarks: 8 StrongREJECT and BeaverTails prompts, 4 made-up AIME and GPQA questions, 4 made-up "
         "HumanEval+ and MBPP+-format tasks, "
         f"n = {len(SMOKE_SEEDS)} seeds (paper 8), at most 32 new tokens (paper 32768; StrongREJECT 24 vs 2048)",
-        "generation with HF transformers instead of vLLM",
     )
 
     def model(self, paper_model: ModelSpec) -> ModelSpec:

@@ -71,6 +71,7 @@ TOY_BENCHMARKS = {
 class ToyProfile(Profile):
     name = "toy"
     backend = "hf"
+    enforce_eager = True
     requires_cuda = False
     benchmarks = TOY_BENCHMARKS
     figures = TOY_FIGURES
@@ -86,7 +87,7 @@ class ToyProfile(Profile):
     description = ("a tiny world that really learns: a ~1M-parameter policy and judge trained from scratch, "
                    "the paper's Figs. 1, 2, 3, 5, 6, 7 on CPU in minutes, 3 training seeds")
     figure_note = "toy profile: a 1M-parameter model in a synthetic world, not the paper's models"
-    deviations = (
+    setting_deviations = (
         "toy profile: every R1-Distill model is played by one 1M-parameter, 6-layer Llama-shaped policy trained "
         "from scratch on the toy world (repro/toy, shipped in repro/assets/fixtures/toy); the judge is a "
         "3-layer model in Llama-Guard-3's reply format trained on the world's labelled exchanges",

@@ -3,6 +3,7 @@
 from repro.specs.keys import spec_key, to_jsonable
 from repro.specs.modes import Mode, parse_mode
 from repro.specs.runs import (
+    BACKENDS,
     BenchmarkSpec,
     CheckpointSpec,
     DatasetSpec,
@@ -19,6 +20,7 @@ from repro.specs.runs import (
 )
 
 __all__ = [
+    "BACKENDS",
     "BenchmarkSpec",
     "CheckpointSpec",
     "DatasetSpec",

