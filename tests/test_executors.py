@@ -202,3 +202,25 @@ def test_jobs_are_for_the_local_executor_only():
         make_executor("submitit-local", jobs=2)
     with pytest.raises(ReproError, match="--jobs must be at least 1"):
         make_executor("local", jobs=0)
+
+
+def test_the_plan_loads_each_model_once():
+    """Steps are ordered by stage, and inside a stage by the model they load: a checkpoint's generations are
+    consecutive (the widest context first) and scorings sort by judge, so one engine serves each model once."""
+    from repro.figures.registry import figure_module
+    from repro.pipeline.plan import STAGE, plan_recipe
+
+    for profile in ("smoke", "paper"):
+        steps = plan_recipe(figure_module(2).recipe(get_profile(profile)))
+        seen = set()
+        for s in steps:
+            assert all(d in seen for d in s.deps), (profile, s.id)  # still a dependency order
+            seen.add(s.id)
+        assert [STAGE[s.kind] for s in steps] == sorted(STAGE[s.kind] for s in steps)
+        gens = [s.spec.checkpoint.key for s in steps if s.kind == "generate"]
+        runs = [k for i, k in enumerate(gens) if i == 0 or gens[i - 1] != k]
+        assert len(runs) == len(set(gens)), profile  # each checkpoint's generations in one block
+        judges = [s.spec.judge.model.key if s.spec.judge else "" for s in steps if s.kind == "score"]
+        assert sum(1 for i, j in enumerate(judges) if i == 0 or judges[i - 1] != j) == len(set(judges))
+    caps = [s.spec.benchmark.decoding.max_model_len for s in steps if s.kind == "generate"][:5]
+    assert caps[0] is None and caps[1:] == [32768] * 4  # paper: StrongREJECT (the model's context) serves first

@@ -3,8 +3,6 @@ adapter vs merged-weights agreement (HF on CPU always; vLLM where CUDA and vLLM 
 
 from __future__ import annotations
 
-import dataclasses
-import importlib.util
 import json
 import os
 import subprocess
@@ -87,6 +85,20 @@ def test_stop_string_cuts_before_it(policy):
         else:
             assert (c.text, c.finish_reason) == (text, "length")
     assert out[0].text == full[0][: full[0].index(stop)] and len(out[0].text) <= 5
+
+
+def test_token_counts_do_not_depend_on_the_batch(policy):
+    """A row stopped by a stop string is followed by padding in a batch (the R1 pad id is its EOS): the count is the
+    row's own tokens, as vLLM counts them, whether it is decoded alone or beside longer rows."""
+    full = policy.generate(REQUESTS, greedy(16), seed=0)
+    stop = full[0].text[5:8]
+    batched = policy.generate(REQUESTS, greedy(16, stop=(stop,)), seed=0)
+    alone = [policy.generate([r], greedy(16, stop=(stop,)), seed=0)[0] for r in REQUESTS]
+    assert batched == alone
+    assert any(c.finish_reason == "stop" for c in batched) and any(c.finish_reason == "length" for c in batched)
+    for c in batched:
+        assert c.num_tokens == len(c.token_ids)
+        assert policy.pad_id not in c.token_ids or c.token_ids[-1] in policy.eos_ids
 
 
 def test_raw_prompt_is_tokenized_as_vllm_tokenizes_a_string(policy):
@@ -191,13 +203,14 @@ from vllm import SamplingParams, TokensPrompt
 from repro.generate.base import Request, render_prompt_ids
 from repro.specs import DecodingSpec
 
+from repro.generate.vllm import engine_args
 job = json.loads(sys.argv[1])
 requests = [Request(r["id"], tuple(r["messages"])) for r in job["requests"]]
 n = job["max_new_tokens"]
 result = {}
 if job["kind"] == "merged":
     from repro.generate.vllm import VLLMGenerator
-    gen = VLLMGenerator(Path(job["model"]), "bfloat16", max_model_len=256)
+    gen = VLLMGenerator(Path(job["model"]), "bfloat16", max_model_len=256, enforce_eager=True)
     llm, real_generate, seen = gen.llm, gen.llm.generate, []
     def spy(*args, **kwargs):  # keep the token ids of the very run that gave the texts
         seen.append(real_generate(*args, **kwargs))
@@ -212,7 +225,7 @@ else:
     from vllm import LLM
     from vllm.lora.request import LoRARequest
     llm = LLM(model=job["model"], dtype="bfloat16", enable_lora=True, max_lora_rank=8, max_loras=1,
-              max_model_len=256, gpu_memory_utilization=0.5, enforce_eager=True, seed=0)
+              max_model_len=256, gpu_memory_utilization=0.5, enforce_eager=True, seed=0, **engine_args())
     runs = {"adapter": LoRARequest("adapter", 1, job["adapter"]), "base": None}
     for name, lora in runs.items():
         prompts = [TokensPrompt(prompt_token_ids=render_prompt_ids(llm.get_tokenizer(), r))
@@ -249,9 +262,7 @@ def _run_vllm(job: dict) -> dict:
     return json.loads(lines[-1].removeprefix("RESULT "))
 
 
-@pytest.mark.gpu
-@pytest.mark.skipif(not (torch.cuda.is_available() and importlib.util.find_spec("vllm")),
-                    reason="needs CUDA and vLLM")
+@pytest.mark.vllm
 @pytest.mark.parametrize("mode", AGREEMENT_MODES)
 def test_vllm_adapter_and_merged_agree(tiny_policy_spec, tmp_path, mode):
     """vLLM serving the adapter (LoRARequest) and vLLM serving the merged bf16 weights through
@@ -259,9 +270,7 @@ def test_vllm_adapter_and_merged_agree(tiny_policy_spec, tmp_path, mode):
     log-probs to well within the adapter's own effect (so the adapter is not silently dropped)."""
     from repro.assets.tiny import build_tiny_model
 
-    # head_dim 64 (one head of 64) instead of 16: every vLLM attention backend supports it.
-    arch = dataclasses.replace(tiny_policy_spec.tiny, num_heads=1, num_kv_heads=1)
-    base_dir = build_tiny_model(dataclasses.replace(tiny_policy_spec, tiny=arch), tmp_path / "base")
+    base_dir = build_tiny_model(tiny_policy_spec, tmp_path / "base")
     make_adapter(base_dir, mode, tmp_path / "adapter")
     merged_dir = merge_lora(base_dir, tmp_path / "adapter", tmp_path / "merged", "bfloat16")  # as the paper
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from repro.errors import ReproError
-from repro.specs import DecodingSpec
+from repro.specs import BACKENDS, DecodingSpec
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,17 @@ class Request:
 class Completion:
     text: str
     finish_reason: str  # "stop" (EOS or a stop string) | "length" (hit max_new_tokens: truncated)
-    num_tokens: int
+    num_tokens: int  # generated tokens, as vLLM counts them: an EOS that ended it, never padding
     prompt_tokens: int
+    token_ids: tuple[int, ...] = ()  # the generated ids (len == num_tokens), to compare backends token for token
 
 
 class Generator(Protocol):
     def generate(self, requests: list[Request], decoding: DecodingSpec, seed: int,
                  progress_cb=None) -> list[Completion]: ...
+
+    def facts(self) -> dict:
+        """The backend, its version and how it runs, for the manifest of every step it serves."""
 
     def close(self) -> None: ...
 
@@ -58,7 +62,10 @@ def cut_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
     return (text[:cut], True) if cut >= 0 else (text, False)
 
 
-def load_generator(backend: str, model_path: Path, dtype: str, max_model_len: int | None = None) -> Generator:
+def load_generator(backend: str, model_path: Path, dtype: str, decoding: DecodingSpec | None = None) -> Generator:
+    """A ``backend`` generator for the model in ``model_path``, with the engine settings of ``decoding``
+    (context cap, eager mode; None: the model's context, CUDA graphs); any decoding of the same engine
+    settings can then be served by it."""
     if backend == "hf":
         from repro.generate.hf import HFGenerator
 
@@ -66,5 +73,7 @@ def load_generator(backend: str, model_path: Path, dtype: str, max_model_len: in
     if backend == "vllm":
         from repro.generate.vllm import VLLMGenerator
 
-        return VLLMGenerator(model_path, dtype, max_model_len)
-    raise ReproError(f"unknown generation backend {backend!r}", "use 'hf' or 'vllm'")
+        if decoding is None:
+            return VLLMGenerator(model_path, dtype)
+        return VLLMGenerator(model_path, dtype, decoding.max_model_len, enforce_eager=decoding.enforce_eager)
+    raise ReproError(f"unknown generation backend {backend!r}", f"use one of: {', '.join(BACKENDS)}")

@@ -61,19 +61,42 @@ class HFGenerator:
                 gen = self.model.generate(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
                                           **kwargs)
             for row, i in enumerate(idx):
-                new = gen[row, width:].tolist()
-                end = next((k for k, t in enumerate(new) if t in self.eos_ids), None)
-                ended = end is not None
-                if ended:
-                    new = new[: end + 1]
-                text = self.tokenizer.decode(new, skip_special_tokens=True)
+                new = self._generated(gen[row, width:].tolist(), decoding.stop)
+                # An output that ends inside a multi-byte character decodes to trailing U+FFFD; vLLM's incremental
+                # detokenizer holds such bytes back and never emits them, so both backends give the same text.
+                text = self.tokenizer.decode(new, skip_special_tokens=True).rstrip("\ufffd")
                 text, stopped = cut_at_stop(text, decoding.stop)
                 n = len(new)
+                ended = bool(new) and new[-1] in self.eos_ids
                 reason = "stop" if (ended or stopped) else ("length" if n >= decoding.max_new_tokens else "stop")
-                out[i] = Completion(text=text, finish_reason=reason, num_tokens=n, prompt_tokens=len(prompts[i]))
+                out[i] = Completion(text=text, finish_reason=reason, num_tokens=n, prompt_tokens=len(prompts[i]),
+                                    token_ids=tuple(new))
             if progress_cb is not None:
                 progress_cb(min(start + self.batch_size, len(order)), len(order))
         return out  # type: ignore[return-value]
+
+    def _generated(self, new: list[int], stop: tuple[str, ...]) -> list[int]:
+        """The tokens one row really generated, as vLLM counts them. A row that ended early is filled with the pad
+        id up to the batch's longest row. It ended at an end token (kept: vLLM counts it) or, with ``stop``, at
+        the token that completed a stop string, after which the first pad is no token of its own, even where the
+        pad id is an end token (the R1 tokenizer's pad is its EOS)."""
+        end = next((k for k, t in enumerate(new) if t in self.eos_ids), None)
+        if end is not None:
+            before = new[:end]
+            if stop and self.pad_id in self.eos_ids and cut_at_stop(
+                    self.tokenizer.decode(before, skip_special_tokens=True), stop)[1]:
+                return before  # stopped by a stop string: the end token is the batch's padding
+            return new[:end + 1]
+        if self.pad_id not in self.eos_ids:  # a separate pad id: strip the padding after a stop string
+            while new and new[-1] == self.pad_id:
+                new = new[:-1]
+        return new
+
+    def facts(self) -> dict:
+        import transformers
+
+        return {"backend": "hf", "version": transformers.__version__, "device": self.device,
+                "batch_size": self.batch_size}
 
     def close(self) -> None:
         del self.model

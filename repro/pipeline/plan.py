@@ -99,7 +99,29 @@ def plan_recipes(recs) -> list[Step]:
             planner.geometry(analysis)
         for s in rec.scores():
             planner.score(s)
-    return list(planner.steps.values())
+    return reuse_order(list(planner.steps.values()))
+
+
+# Every step reads only steps of an earlier stage, so ordering by stage keeps inputs first.
+STAGE = {"asset": 0, "train": 1, "merge": 2, "orthomerge": 2, "geometry": 2, "generate": 3, "score": 4}
+
+
+def _engine_group(step: Step) -> tuple:
+    """Steps that load the same model sort together: a checkpoint's generations (the largest context cap first,
+    None being the model's whole context), then scorings by judge model."""
+    if step.kind == "generate":
+        cap = step.spec.benchmark.decoding.max_model_len
+        return step.spec.checkpoint.key, cap is not None, -(cap or 0)
+    if step.kind == "score":
+        return (step.spec.judge.model.key if step.spec.judge else "",)
+    return ()
+
+
+def reuse_order(steps: list[Step]) -> list[Step]:
+    """``steps`` (in dependency order) reordered so that a model, once loaded, serves every step that needs it
+    before the next is loaded: by stage, then by the model a step loads, then as planned."""
+    order = {s.id: i for i, s in enumerate(steps)}
+    return sorted(steps, key=lambda s: (STAGE[s.kind], _engine_group(s), order[s.id]))
 
 
 def plan_scores(scores: list[ScoreSpec]) -> list[Step]:

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from repro.errors import ReproError
-from repro.evaluate.scoring import JudgeReply, Scored
+from repro.evaluate.scoring import Scored
 
 SCORABLE = ("aime24", "gpqa_diamond", "humaneval", "mbpp", "strongreject", "beavertails")
 
@@ -78,20 +78,14 @@ def _gold(benchmark: str, profile, rows: list[dict]) -> list[dict]:
 
 
 def local_judge(model_path: Path, backend: str, decoding, dtype: str = "bfloat16"):
-    """A judge callable over a local model directory (Llama-Guard-3-8B, Qwen2.5-32B-Instruct, or a stand-in)."""
-    from repro.generate import Request, load_generator
+    """A judge callable over a local model directory (Llama-Guard-3-8B, Qwen2.5-32B-Instruct, or a stand-in),
+    its model loaded when the first prompts arrive."""
+    from functools import cache
 
-    gen = None
+    from repro.generate import load_generator
+    from repro.pipeline.runners.score import judge_callable
 
-    def run(prompts):
-        nonlocal gen
-        if gen is None:
-            gen = load_generator(backend, model_path, dtype)
-        requests = [Request(id=str(i), raw=p) if isinstance(p, str) else Request(id=str(i), messages=p)
-                    for i, p in enumerate(prompts)]
-        return [JudgeReply(c.text, c.finish_reason) for c in gen.generate(requests, decoding, seed=0)]
-
-    return run
+    return judge_callable(cache(lambda: load_generator(backend, model_path, dtype, decoding)), decoding)
 
 
 def rescore(benchmark: str, path: Path, profile, judge_path: Path | None = None, backend: str = "hf",

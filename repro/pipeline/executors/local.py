@@ -32,7 +32,8 @@ class LocalExecutor:
         from repro.pipeline.runners import Runtime
 
         todo = [s for s in steps if not store.step_dir(s.kind, s.key).done]
-        counts = {"skipped": len(steps) - len(todo), "ran": 0}
+        counts: dict = {"skipped": len(steps) - len(todo), "ran": 0}
+        engines: dict[str, dict] = {}  # by backend: engines started, model directories served
         if not todo:
             return counts
         apply_determinism()
@@ -47,6 +48,11 @@ class LocalExecutor:
             def finished(step: Step, facts: dict) -> None:
                 counts["ran"] += 1
                 counts[step.kind] = counts.get(step.kind, 0) + 1
+                for backend, n in facts.get("engine_starts", {}).items():
+                    engines.setdefault(backend, {"starts": 0, "models": set()})["starts"] += n
+                for g in facts.get("generators", ()):
+                    engines.setdefault(g["backend"], {"starts": 0, "models": set()})["models"].add(g["model_dir"])
+                counts["engines"] = {b: {"starts": e["starts"], "models": len(e["models"])} for b, e in engines.items()}
                 progress.advance(overall)
                 if self.on_step:
                     self.on_step(step, facts)

@@ -77,7 +77,9 @@ def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local", 
         if processes > 1:
             facts = run_train_distributed(step, d.path, store, processes)
         else:
+            runtime.begin_step()
             facts = RUNNERS[step.kind](step, d.path, runtime) or {}
+            facts = {**facts, **runtime.step_facts()}
         manifest = {
             "kind": step.kind, "key": step.key, "label": step.label, "profile": store.profile,
             "spec": to_jsonable(step.spec), "inputs": list(step.deps), "facts": facts,

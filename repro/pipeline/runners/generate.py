@@ -23,7 +23,7 @@ def run_generate(step: Step, out: Path, rt: Runtime) -> dict:
     if bench.scorer == "lmeval_acc":
         return run_loglikelihood(spec, rows, out, rt)
     gen = rt.generator(spec.backend, checkpoint_dir(rt.store, spec.checkpoint), spec.checkpoint.model.dtype,
-                       bench.decoding.max_model_len)
+                       bench.decoding)
     for seed in bench.decoding.seeds:
         part = out / f"seed-{seed}.jsonl"
         if part.is_file():  # finished in an earlier, interrupted attempt

@@ -43,19 +43,25 @@ def run_score(step: Step, out: Path, rt: Runtime) -> dict:
 
 def _judge(spec: ScoreSpec, rt: Runtime):
     """The score spec's judge model as the plain callable the scorers take."""
-    from repro.evaluate.scoring import JudgeReply
-    from repro.generate import Request
-
     judge = spec.judge
     if judge is None:
         return None
+    return judge_callable(lambda: rt.generator(judge.backend, model_dir(rt.store, judge.model), judge.model.dtype,
+                                               judge.decoding), judge.decoding, rt.progress_cb)
+
+
+def judge_callable(generator, decoding, progress_cb=None):
+    """A judge as the scorers take it: prompts (a raw string, or chat messages) -> replies, greedy with the judge's
+    ``decoding``, from the generator that ``generator()`` returns (called when the first prompts arrive)."""
+    from repro.evaluate.scoring import JudgeReply
+    from repro.generate import Request
 
     def run(prompts):
-        gen = rt.generator(judge.backend, model_dir(rt.store, judge.model), judge.model.dtype)
+        gen = generator()
         requests = [Request(id=str(i), raw=p) if isinstance(p, str) else Request(id=str(i), messages=p)
                     for i, p in enumerate(prompts)]
         return [JudgeReply(c.text, c.finish_reason)
-                for c in gen.generate(requests, judge.decoding, seed=0, progress_cb=rt.progress_cb)]
+                for c in gen.generate(requests, decoding, seed=0, progress_cb=progress_cb)]
 
     return run
 
