@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from repro.train.sft import FAULT_ENV
+from repro.faults import ENV as FAULT_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("smoke")
     env = {"REPRO_ARTIFACTS": str(root / "artifacts"), "REPRO_FIGURES": str(root / "figures")}
     # 1. Killed hard (SIGKILL) at step 6 of the first training run: after the epoch-1 checkpoint (step 4).
-    killed = _run(env, {FAULT_ENV: "6"})
+    killed = _run(env, {FAULT_ENV: "train.step@6"})
     after_kill = {d.name: ((d / "COMPLETE").exists(), sorted(p.name for p in d.glob("checkpoint-*")))
                   for d in _train_dirs(root)}
     # 2. The same command again: resumes, finishes everything, renders.

@@ -22,12 +22,8 @@ normalizer and pre-tokenizer that transformers 5 rebuilds on load (``Qwen2Tokeni
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import random
-import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,6 +41,7 @@ from transformers import (
 )
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX as QWEN2_REGEX
 
+from repro.files import building
 from repro.specs import ModelSpec, TinyArch
 
 R1_BOS, R1_EOS = "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"
@@ -303,7 +300,7 @@ def build_tiny_model(spec: ModelSpec, out_dir: Path) -> Path:
     if (arch.arch, arch.template) not in TOKENIZER_KINDS:
         raise ValueError(f"unsupported tiny model {arch.arch!r} with template {arch.template!r}")
     out_dir = Path(out_dir)
-    with model_dir_swap(out_dir) as tmp:
+    with building(out_dir) as tmp:
         tokenizer = _train_tokenizer(arch.arch, arch.template)
         dtype = getattr(torch, spec.dtype)
         with torch.random.fork_rng(devices=[]):
@@ -314,25 +311,3 @@ def build_tiny_model(spec: ModelSpec, out_dir: Path) -> Path:
         tokenizer.save_pretrained(tmp)
         _verify(tmp, tokenizer, arch.template)
     return out_dir
-
-
-@contextlib.contextmanager
-def model_dir_swap(out_dir: Path):
-    """Yield a fresh directory beside ``out_dir`` to build a model in; when the block ends without error,
-    make it world-readable and rename it into place (an earlier build is swapped out whole); on error,
-    remove it and leave ``out_dir`` as it was."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
-    try:
-        yield tmp
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private
-        for file in tmp.iterdir():
-            file.chmod(0o644)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, old / "model")
-            shutil.rmtree(old)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

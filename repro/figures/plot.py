@@ -6,10 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
+
+from repro.files import building
 
 
 def profile_note(profile: str) -> str:
@@ -31,9 +30,7 @@ def pareto_mask(points: list[tuple[float, float]]) -> list[bool]:
 
 def write_figure_dir(target: Path, fig, data: dict, rows: list[dict], stem: str) -> list[Path]:
     """Write ``stem``.png/.pdf/.json/.csv into ``target`` atomically; return the files."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with building(target) as tmp:  # replaced whole and atomically, even with another process rendering it too
         fig.savefig(tmp / f"{stem}.png", dpi=150, bbox_inches="tight")
         fig.savefig(tmp / f"{stem}.pdf", bbox_inches="tight")
         (tmp / f"{stem}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -43,14 +40,4 @@ def write_figure_dir(target: Path, fig, data: dict, rows: list[dict], stem: str)
             w.writeheader()
             w.writerows(rows)
         (tmp / f"{stem}.csv").write_text(buf.getvalue())
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return [target / f"{stem}.{ext}" for ext in ("png", "pdf", "json", "csv")]

@@ -6,8 +6,6 @@ one Slurm job per step. This module keeps the entry points the CLI and figures u
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.console import Console
 
 from repro.pipeline.executors import make_executor
@@ -16,11 +14,10 @@ from repro.pipeline.plan import Step
 from repro.pipeline.store import ArtifactStore
 
 
-def execute(steps: list[Step], store: ArtifactStore, console: Console | None = None,
-            on_step: Callable[[Step, dict], None] | None = None, executor=None) -> dict[str, int]:
+def execute(steps: list[Step], store: ArtifactStore, console: Console | None = None, executor=None) -> dict[str, int]:
     """Run every unfinished step of ``steps``; return counts of ran/skipped steps by kind.
     ``executor`` defaults to the in-process one (``make_executor("local")``)."""
-    executor = executor or make_executor("local", console=console, on_step=on_step)
+    executor = executor or make_executor("local", console=console)
     return executor.run(steps, store)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from repro.errors import ReproError
+from repro.pipeline.integrity import read_json
 from repro.pipeline.store import ArtifactStore
 from repro.specs import CheckpointSpec, ModelSpec, OrthoMergeCheckpointSpec
 
@@ -38,10 +38,10 @@ def checkpoint_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
 def adapter_or_full_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
     """The trainer's own checkpoint for an epoch (the adapter alone for LoRA runs)."""
     train_dir = store.step_dir("train", ckpt.train.key)
-    index = train_dir.path / "checkpoints.json"
-    if not index.is_file():
+    if not (train_dir.path / "checkpoints.json").is_file():
         raise ReproError(f"training run {ckpt.train.key} has no checkpoint index", "rerun the figure to finish it")
-    rel = json.loads(index.read_text()).get(str(ckpt.epoch))
+    rel = read_json(train_dir.path, "checkpoints.json", f"train/{ckpt.train.key}",
+                    "running the figure again").get(str(ckpt.epoch))
     if rel is None:
         raise ReproError(f"training run {ckpt.train.key} has no epoch-{ckpt.epoch} checkpoint", "rerun to finish it")
     return train_dir.path / rel

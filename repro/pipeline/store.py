@@ -1,10 +1,13 @@
 """The artifact store: one directory per step under ``artifacts/<profile>/<kind>/<key>/``.
 
-A step directory is finished exactly when it holds ``COMPLETE`` (written last, atomically);
-``manifest.json`` beside it records the resolved spec, input keys, versions, git sha, seeds and
-wall time. A directory without the marker is an interrupted step: the step may resume from what
-it finds there (training resumes from its last whole checkpoint) or start over; it is never read
-as finished. A lock file keeps two processes from running the same step at once.
+A step directory is finished when it holds ``COMPLETE`` (written last, atomically) beside ``manifest.json``, which
+records the resolved spec, the digests of the inputs it read, versions, git sha, seeds, wall time, and every
+file the step wrote with its size and sha256 (``repro.pipeline.integrity``). A directory without the marker is an
+interrupted step: the step may resume from what it finds there (training resumes from its last whole checkpoint)
+or start over; it is never read as finished. A finished step whose files are missing or changed is not finished
+either. A lock file keeps two processes from running the same step at once: the second waits for the first.
+
+Files are created with the permissions the process's umask gives (a lab's shared store stays readable).
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from repro import faults
 from repro.errors import ReproError
-
-COMPLETE = "COMPLETE"
-MANIFEST = "manifest.json"
+from repro.files import share
+from repro.pipeline.integrity import COMPLETE, MANIFEST, outputs_digest, record_outputs
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -35,6 +40,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        share(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -51,6 +57,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def read_jsonl(path: Path) -> list[dict]:
+    """Rows of a JSONL file the running step wrote itself (a finished step's files: ``integrity.read_jsonl``)."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -63,6 +70,7 @@ class StepDir:
 
     @property
     def done(self) -> bool:
+        """The completion marker is there (whether the files are intact: ``integrity.intact``)."""
         return (self.path / COMPLETE).is_file()
 
     @property
@@ -70,10 +78,16 @@ class StepDir:
         return self.path.is_dir()
 
     def manifest(self) -> dict:
-        return json.loads((self.path / MANIFEST).read_text())
+        from repro.pipeline.integrity import read_manifest
+
+        return read_manifest(self.path)
 
     def mark_complete(self, manifest: dict) -> None:
-        atomic_write_json(self.path / MANIFEST, manifest)
+        """Record every file the step wrote, then write the manifest and, last, the marker."""
+        outputs = record_outputs(self.path)
+        atomic_write_json(self.path / MANIFEST, {**manifest, "outputs": outputs,
+                                                 "outputs_digest": outputs_digest(outputs)})
+        faults.point("step.manifest")
         atomic_write_text(self.path / COMPLETE, "")
 
     def reset(self, keep: tuple[str, ...] = ()) -> None:
@@ -86,31 +100,72 @@ class StepDir:
                 continue
             shutil.rmtree(child) if child.is_dir() else child.unlink()
 
+    def invalidate(self, bad_files: list[str] | None) -> None:
+        """Unfinish a damaged or stale step so that it runs again: the marker goes first, then the manifest and the
+        files that are ``bad_files`` (a checkpoint with a bad file goes whole; the others stay to resume from);
+        ``None``: every file (a stale step's outputs came from inputs that changed)."""
+        (self.path / COMPLETE).unlink(missing_ok=True)
+        (self.path / MANIFEST).unlink(missing_ok=True)
+        if bad_files is None:
+            self.reset()
+            return
+        for rel in bad_files:
+            top = self.path / rel.split("/", 1)[0]
+            if "/" in rel and top.name.startswith("checkpoint-"):
+                shutil.rmtree(top, ignore_errors=True)
+            (self.path / rel).unlink(missing_ok=True)
+
 
 class ArtifactStore:
-    """``artifacts/<profile>/`` with one sub-directory per step kind."""
+    """``artifacts/<profile>/`` with one sub-directory per step kind.
 
-    def __init__(self, root: Path, profile: str):
+    ``lock_timeout`` (seconds, None = no limit) bounds how long a step waits for another process that holds it;
+    ``on_wait(step_dir, holder, seconds)`` is called about once a second meanwhile (progress)."""
+
+    def __init__(self, root: Path, profile: str, lock_timeout: float | None = None,
+                 on_wait: Callable[[StepDir, str, float], None] | None = None):
         self.root = Path(root)
         self.profile = profile
         self.base = self.root / profile
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
 
     def step_dir(self, kind: str, key: str) -> StepDir:
         return StepDir(self.base / kind / key)
 
     @contextlib.contextmanager
     def lock(self, step: StepDir) -> Iterator[None]:
-        """Exclusive lock on a step directory; a second process gets one clear error."""
+        """Exclusive lock on a step directory. Held by another process: wait for it (a crashed holder's lock goes
+        with its process), up to ``lock_timeout``."""
         step.path.mkdir(parents=True, exist_ok=True)
-        fh = open(step.path / ".lock", "w")
+        fh = open(step.path / ".lock", "a+")
         try:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ReproError(
-                    f"step {step.path} is being run by another process", "wait for it to finish, then rerun"
-                ) from None
+            t0 = time.time()
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    waited = time.time() - t0
+                    holder = _holder(step.path / ".lock")
+                    if self.lock_timeout is not None and waited >= self.lock_timeout:
+                        raise ReproError(f"step {step.path} is still being run by {holder} after {waited:.0f} s",
+                                         "wait for it and rerun, or raise --lock-timeout") from None
+                    if self.on_wait is not None:
+                        self.on_wait(step, holder, waited)
+                    time.sleep(1.0)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%H:%M:%S')}\n")
+            fh.flush()
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
             fh.close()
+
+
+def _holder(lock_file: Path) -> str:
+    try:
+        return lock_file.read_text().strip() or "another process"
+    except OSError:
+        return "another process"

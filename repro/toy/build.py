@@ -236,9 +236,9 @@ def _versions() -> dict:
 
 def _save(model, tok, generation_config, manifest: dict, out_dir: Path) -> None:
     """Save into a temp dir beside ``out_dir``, check the reload, then swap it into place."""
-    from repro.assets.tiny import model_dir_swap
+    from repro.files import building
 
-    with model_dir_swap(out_dir) as tmp:
+    with building(out_dir) as tmp:
         model.generation_config = generation_config
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from repro import faults
 from repro.errors import ReproError
 from repro.specs import TrainSpec
 from repro.train.checkpoints import epoch_checkpoints, latest_whole_checkpoint
 from repro.train.formatting import format_row, tokenize_example
-
-FAULT_ENV = "REPRO_FAULT_KILL_AFTER_STEP"  # test hook: SIGKILL this process after step N
 
 
 @dataclass(frozen=True)
@@ -183,9 +181,7 @@ def _callbacks(progress_cb):
         def on_step_end(self, args, state, control, **kwargs):
             if progress_cb is not None:
                 progress_cb(state.global_step, state.max_steps)
-            kill_after = os.environ.get(FAULT_ENV)
-            if kill_after and state.global_step >= int(kill_after):
-                os.kill(os.getpid(), signal.SIGKILL)  # a hard crash, as a pre-empted job would see
+            faults.point("train.step")  # the fault-injection tests' hard crash, as a pre-empted job would see
 
     return [Hooks()]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 EXECUTORS = ("local", "slurm", "submitit-local")
 
 
-def make_executor(name: str = "local", *, console=None, train_processes: int = 1, slurm=None, on_step=None,
-                  jobs: int = 1):
+def make_executor(name: str = "local", *, console=None, train_processes: int = 1, slurm=None, jobs: int = 1,
+                  stop_on_damage: bool = False):
     """The executor called ``name``; ``slurm`` is a ``SlurmOptions`` for the submitit ones."""
     from repro.errors import ReproError
 
@@ -32,12 +32,13 @@ def make_executor(name: str = "local", *, console=None, train_processes: int = 1
     if name == "local":
         from repro.pipeline.executors.local import LocalExecutor
 
-        return LocalExecutor(console=console, train_processes=train_processes, on_step=on_step, jobs=jobs)
+        return LocalExecutor(console=console, train_processes=train_processes, jobs=jobs,
+                             stop_on_damage=stop_on_damage)
     if name in ("slurm", "submitit-local"):
         from repro.pipeline.executors.slurm import SubmititExecutor
 
         return SubmititExecutor(backend="slurm" if name == "slurm" else "local", options=slurm,
-                                train_processes=train_processes, console=console)
+                                train_processes=train_processes, console=console, stop_on_damage=stop_on_damage)
     raise ReproError(f"unknown executor {name!r}", f"choose one of: {', '.join(EXECUTORS)}")
 
 

@@ -5,13 +5,12 @@ CPU machine's cores at work on independent runs, each worker with its share of t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from repro.errors import ReproError
-from repro.pipeline.executors.step import run_one
+from repro.pipeline.executors.step import pending, run_one
 from repro.pipeline.plan import Step
 from repro.pipeline.store import ArtifactStore
 
@@ -19,19 +18,21 @@ from repro.pipeline.store import ArtifactStore
 class LocalExecutor:
     name = "local"
 
-    def __init__(self, console: Console | None = None, train_processes: int = 1,
-                 on_step: Callable[[Step, dict], None] | None = None, jobs: int = 1):
+    def __init__(self, console: Console | None = None, train_processes: int = 1, jobs: int = 1,
+                 stop_on_damage: bool = False):
         self.console = console or Console(stderr=True)
         self.train_processes = train_processes
-        self.on_step = on_step
         self.jobs = jobs
+        self.stop_on_damage = stop_on_damage
 
     def run(self, steps: list[Step], store: ArtifactStore) -> dict[str, int]:
         """Run every unfinished step of ``steps`` (a topological order); counts of ran/skipped by kind."""
         from repro.pipeline.executors.determinism import apply_determinism
         from repro.pipeline.runners import Runtime
 
-        todo = [s for s in steps if not store.step_dir(s.kind, s.key).done]
+        todo, redo = pending(steps, store, self.stop_on_damage)
+        for line in redo:
+            self.console.print(f"[yellow]redo:[/yellow] {line}", highlight=False, soft_wrap=True)
         counts: dict = {"skipped": len(steps) - len(todo), "ran": 0}
         engines: dict[str, dict] = {}  # by backend: engines started, model directories served
         if not todo:
@@ -45,7 +46,11 @@ class LocalExecutor:
             def tick(done: int, total: int) -> None:
                 progress.update(current, completed=done, total=total)
 
-            def finished(step: Step, facts: dict) -> None:
+            def finished(step: Step, facts: dict | None) -> None:
+                progress.advance(overall)
+                if facts is None:  # another process made it meanwhile, or its inputs came out the same again
+                    counts["skipped"] += 1
+                    return
                 counts["ran"] += 1
                 counts[step.kind] = counts.get(step.kind, 0) + 1
                 for backend, n in facts.get("engine_starts", {}).items():
@@ -53,13 +58,15 @@ class LocalExecutor:
                 for g in facts.get("generators", ()):
                     engines.setdefault(g["backend"], {"starts": 0, "models": set()})["models"].add(g["model_dir"])
                 counts["engines"] = {b: {"starts": e["starts"], "models": len(e["models"])} for b, e in engines.items()}
-                progress.advance(overall)
-                if self.on_step:
-                    self.on_step(step, facts)
+
+            def waiting(step_dir, holder: str, seconds: float) -> None:
+                progress.update(current, description=f"  waiting {seconds:.0f} s for {holder}, who runs "
+                                                     f"{step_dir.path.parent.name}/{step_dir.path.name}")
 
             if self.jobs > 1:
                 self._run_parallel(todo, store, progress, current, finished)
                 return counts
+            store.on_wait = waiting
             runtime = Runtime(store, progress_cb=tick)
             try:
                 for step in todo:
@@ -82,7 +89,7 @@ class LocalExecutor:
         waiting_on, done_ids = {s.id for s in todo}, set()  # a dep outside ``todo`` was COMPLETE at the start
         ctx = mp.get_context("spawn")  # a fresh interpreter: no torch thread pools inherited by fork
         with cf.ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
-                                    initargs=(str(store.root), store.profile, threads)) as pool:
+                                    initargs=(str(store.root), store.profile, store.lock_timeout, threads)) as pool:
             while pending or running:
                 for step in [s for s in pending if all(d in done_ids or d not in waiting_on for d in s.deps)]:
                     if len(running) >= self.jobs:
@@ -111,7 +118,7 @@ class LocalExecutor:
 _WORKER: dict = {}
 
 
-def _init_worker(root: str, profile: str, threads: int) -> None:
+def _init_worker(root: str, profile: str, lock_timeout: float | None, threads: int) -> None:
     import torch
 
     from repro.pipeline.executors.determinism import apply_determinism
@@ -119,7 +126,7 @@ def _init_worker(root: str, profile: str, threads: int) -> None:
 
     torch.set_num_threads(threads)
     apply_determinism()
-    store = ArtifactStore(root, profile)
+    store = ArtifactStore(root, profile, lock_timeout=lock_timeout)
     _WORKER.update(store=store, runtime=Runtime(store))
 
 

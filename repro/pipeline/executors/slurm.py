@@ -31,7 +31,7 @@ from rich.console import Console
 
 from repro.errors import ReproError
 from repro.pipeline.executors.resources import Resources, step_resources
-from repro.pipeline.executors.step import dep_done, run_one
+from repro.pipeline.executors.step import dep_done, pending, run_one
 from repro.pipeline.plan import Step
 from repro.pipeline.store import ArtifactStore, atomic_write_json
 
@@ -63,7 +63,7 @@ class StepJob(submitit.helpers.Checkpointable):
         self.root, self.profile, self.step = root, profile, step
         self.executor, self.train_processes = executor, train_processes
 
-    def __call__(self) -> dict:
+    def __call__(self) -> dict | None:
         from repro.pipeline.executors.determinism import apply_determinism
         from repro.pipeline.runners import Runtime
 
@@ -98,7 +98,7 @@ def slurm_parameters(step: Step, res: Resources, opts: SlurmOptions, after: list
 
 class SubmititExecutor:
     def __init__(self, backend: str = "slurm", options: SlurmOptions | None = None, train_processes: int = 1,
-                 console: Console | None = None, folder: Path | None = None):
+                 console: Console | None = None, folder: Path | None = None, stop_on_damage: bool = False):
         if backend not in ("slurm", "local"):
             raise ReproError(f"unknown submitit backend {backend!r}", "use slurm or local")
         self.backend = backend
@@ -107,6 +107,7 @@ class SubmititExecutor:
         self.train_processes = train_processes
         self.console = console or Console(stderr=True)
         self.folder = folder
+        self.stop_on_damage = stop_on_damage
 
     # --- shared ------------------------------------------------------------------------------
     def _folder(self, store: ArtifactStore) -> Path:
@@ -119,7 +120,9 @@ class SubmititExecutor:
         return step_resources(step, self.options.gpu_mem_gb, self.train_processes)
 
     def run(self, steps: list[Step], store: ArtifactStore) -> dict[str, int]:
-        todo = [s for s in steps if not store.step_dir(s.kind, s.key).done]
+        todo, redo = pending(steps, store, self.stop_on_damage)
+        for line in redo:
+            self.console.print(f"[yellow]redo:[/yellow] {line}", highlight=False, soft_wrap=True)
         counts = {"skipped": len(steps) - len(todo), "ran": 0, "submitted": 0}
         planned = {s.id for s in todo}
         for s in todo:
@@ -175,7 +178,7 @@ class SubmititExecutor:
             last = [line for line in str(exc).strip().splitlines() if line.strip()][-1:] or ["(no message)"]
             raise ReproError(f"step {step.label} failed in job {job.job_id}: {last[0].strip()}",
                              f"see {job.paths.stderr}; rerun to resume (finished steps are kept)") from None
-        if not store.step_dir(step.kind, step.key).done:
+        if not dep_done(store, step.id):
             raise ReproError(f"job {job.job_id} ended without finishing step {step.label}",
                              f"see {job.paths.stderr}; rerun to resume")
         self.console.print(f"done: {step.label} (job {job.job_id})", highlight=False)
@@ -208,7 +211,7 @@ class SubmititExecutor:
         remaining, ended = {s.id: s for s in todo}, set()
         while remaining:
             for sid, step in list(remaining.items()):
-                if store.step_dir(step.kind, step.key).done:
+                if dep_done(store, sid):
                     del remaining[sid]
                     self._count(counts, step)
                     self.console.print(f"done: {step.label} (job {jobs[sid]})", highlight=False)

@@ -1,9 +1,10 @@
 """One step, run atomically in its directory: the unit every executor schedules.
 
-A step starts only when every step it reads is COMPLETE (checked here, whatever scheduled it),
-holds its directory's lock while it runs, resumes from the parts an interrupted attempt left
-(training checkpoints, finished generation seeds), and is finished exactly when its manifest and
-COMPLETE marker are written.
+A step starts only when every step it reads is done and intact (checked here, whatever scheduled it), holds its
+directory's lock while it runs (waiting for another process that holds it, then skipping the step if that one
+finished it), resumes from the parts an interrupted attempt left (training checkpoints, finished generation
+seeds), and is finished exactly when its manifest, with the record of its files and of its inputs' digests, and
+its COMPLETE marker are written. A finished step found damaged or stale is made again (``invalidate``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import os
 import time
 
-from repro.errors import ReproError
+from repro import faults
+from repro.errors import ReproError, fs_error
+from repro.pipeline.integrity import intact, step_state
 from repro.pipeline.plan import Step
 from repro.pipeline.provenance import provenance
 from repro.pipeline.store import ArtifactStore
@@ -21,14 +24,34 @@ from repro.specs import to_jsonable
 RESUMABLE = {"train": ("checkpoint-",), "generate": ("seed-",)}
 
 
-def step_status(store: ArtifactStore, step: Step) -> str:
-    d = store.step_dir(step.kind, step.key)
-    return "done" if d.done else ("partial" if d.started else "todo")
+def step_status(store: ArtifactStore, step: Step, states: dict | None = None) -> str:
+    """done | damaged | stale | partial | todo (``repro.pipeline.integrity``)."""
+    return step_state(store, step, states=states).status
 
 
 def dep_done(store: ArtifactStore, step_id: str) -> bool:
     kind, key = step_id.split("/", 1)
-    return store.step_dir(kind, key).done
+    return intact(store.step_dir(kind, key).path).done
+
+
+def pending(steps: list[Step], store: ArtifactStore, stop_on_damage: bool = False) -> tuple[list[Step], list[str]]:
+    """The steps of ``steps`` that are not done (todo, partial, damaged, or stale because an input is not done or
+    was made again), and one line for each finished step that will be made again. With ``stop_on_damage``, a
+    damaged or stale step stops the run before anything runs."""
+    states: dict = {}
+    todo, redo = [], []
+    for s in steps:
+        st = step_state(store, s, states=states)
+        if st.done:
+            continue
+        todo.append(s)
+        if st.status in ("damaged", "stale"):
+            redo.append(f"{s.id} ({s.label}) is {st.status}: {'; '.join(st.problems)}")
+    if redo and stop_on_damage:
+        raise ReproError(f"{len(redo)} finished steps are damaged or stale; the first: {redo[0]}",
+                         f"`repro check --profile {store.profile}` lists them; rerun without --stop-on-damage to "
+                         "make them again")
+    return todo, redo
 
 
 def unfinished_deps(store: ArtifactStore, step: Step) -> list[str]:
@@ -53,40 +76,62 @@ def seed_everything(seed: int) -> None:
     set_seed(seed)
 
 
-def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local", train_processes: int = 1) -> dict:
-    """Run ``step`` unless it is finished; return the facts its runner reported."""
-    from repro.pipeline.runners import RUNNERS
+def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local",
+            train_processes: int = 1) -> dict | None:
+    """Run ``step`` unless it is finished; return the facts its runner reported (None: it was finished already,
+    by another process that held it, or since the plan was made)."""
 
     d = store.step_dir(step.kind, step.key)
     missing = unfinished_deps(store, step)
     if missing:
         raise ReproError(f"step {step.label} cannot start: its inputs {', '.join(missing)} are not finished",
                          "run the figure again: finished steps are skipped and the missing ones run first")
-    with store.lock(d):
-        if d.done:  # another process finished it while we waited
-            return {}
-        d.reset(keep=RESUMABLE.get(step.kind, ()))
-        started, t0 = _now(), time.time()
-        if step.kind == "train":
-            seed_everything(step.spec.seed)
-        processes = 1
-        if step.kind == "train" and train_processes > 1:
-            from repro.pipeline.executors.ddp import data_parallel_processes, run_train_distributed
+    try:
+        with store.lock(d):
+            return _run_locked(step, d, store, runtime, executor, train_processes)
+    except Exception as exc:
+        err = fs_error(exc, f"running {step.id}", d.path)
+        if err is None:
+            raise
+        raise err from exc
 
-            processes = data_parallel_processes(step.spec, train_processes)
-        if processes > 1:
-            facts = run_train_distributed(step, d.path, store, processes)
-        else:
-            runtime.begin_step()
-            facts = RUNNERS[step.kind](step, d.path, runtime) or {}
-            facts = {**facts, **runtime.step_facts()}
-        manifest = {
-            "kind": step.kind, "key": step.key, "label": step.label, "profile": store.profile,
-            "spec": to_jsonable(step.spec), "inputs": list(step.deps), "facts": facts,
-            "started_at": started, "finished_at": _now(), "wall_time_s": round(time.time() - t0, 3),
-            "executor": {"name": executor, "job_id": job_id(), "host": os.uname().nodename, "pid": os.getpid(),
-                         "train_processes": processes},
-            **provenance(step.spec),
-        }
-        d.mark_complete(manifest)
-        return facts
+
+def _run_locked(step: Step, d, store: ArtifactStore, runtime, executor: str, train_processes: int) -> dict | None:
+    from repro.pipeline.runners import RUNNERS
+
+    state = step_state(store, step)
+    if state.done:  # finished, intact and fresh: by another process while we waited, or before
+        return None
+    redone = None
+    if state.status in ("damaged", "stale"):
+        redone = {"status": state.status, "problems": state.problems}
+        d.invalidate(state.bad_files if state.status == "damaged" else None)
+    d.reset(keep=RESUMABLE.get(step.kind, ()))
+    faults.point("step.start")
+    started, t0 = _now(), time.time()
+    if step.kind == "train":
+        seed_everything(step.spec.seed)
+    processes = 1
+    if step.kind == "train" and train_processes > 1:
+        from repro.pipeline.executors.ddp import data_parallel_processes, run_train_distributed
+
+        processes = data_parallel_processes(step.spec, train_processes)
+    if processes > 1:
+        facts = run_train_distributed(step, d.path, store, processes)
+    else:
+        runtime.begin_step()
+        facts = RUNNERS[step.kind](step, d.path, runtime) or {}
+        facts = {**facts, **runtime.step_facts()}
+    faults.point("step.written")
+    inputs = {dep: intact(store.step_dir(*dep.split("/", 1)).path).digest for dep in step.deps}
+    manifest = {
+        "kind": step.kind, "key": step.key, "label": step.label, "profile": store.profile,
+        "spec": to_jsonable(step.spec), "inputs": list(step.deps), "input_digests": inputs, "facts": facts,
+        "started_at": started, "finished_at": _now(), "wall_time_s": round(time.time() - t0, 3),
+        "executor": {"name": executor, "job_id": job_id(), "host": os.uname().nodename, "pid": os.getpid(),
+                     "train_processes": processes},
+        **({"redone": redone} if redone else {}),
+        **provenance(step.spec),
+    }
+    d.mark_complete(manifest)
+    return facts

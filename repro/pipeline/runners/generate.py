@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from repro import faults
 from repro.errors import ReproError
 from repro.pipeline.locate import checkpoint_dir
 from repro.pipeline.plan import Step
@@ -36,6 +37,7 @@ def run_generate(step: Step, out: Path, rt: Runtime) -> dict:
              "num_tokens": c.num_tokens, "prompt_tokens": c.prompt_tokens, "target": it.target, "meta": it.meta}
             for it, c in zip(items, completions, strict=True)
         ])
+        faults.point("generate.seed")
     rows_out = [r for seed in bench.decoding.seeds for r in read_jsonl(out / f"seed-{seed}.jsonl")]
     write_jsonl(out / "generations.jsonl", rows_out)
     for seed in bench.decoding.seeds:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
+from repro.pipeline import integrity
 from repro.pipeline.locate import adapter_or_full_dir, model_dir
 from repro.pipeline.plan import Step
 from repro.pipeline.runners.runtime import Runtime
-from repro.pipeline.store import ArtifactStore, atomic_write_json, read_jsonl, write_jsonl
+from repro.pipeline.runners.score import AGAIN
+from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
 from repro.specs import GeometrySpec, OrthoMergeCheckpointSpec
 
 FIELDS = {"stable_rank": ("stable_rank",), "overlap": ("m1", "m2", "m3", "m4")}
@@ -60,8 +61,10 @@ def run_orthomerge(step: Step, out: Path, rt: Runtime) -> dict:
 
 
 def read_geometry(store: ArtifactStore, spec: GeometrySpec) -> tuple[list[dict], dict] | None:
-    """(rows, summary) of a finished analysis, or None."""
+    """(rows, summary) of a finished analysis, checked against its record, or None."""
     d = store.step_dir("geometry", spec.key)
     if not d.done:
         return None
-    return read_jsonl(d.path / "rows.jsonl"), json.loads((d.path / "summary.json").read_text())
+    sid = f"geometry/{spec.key}"
+    return (integrity.read_jsonl(d.path, "rows.jsonl", sid, AGAIN),
+            integrity.read_json(d.path, "summary.json", sid, AGAIN))

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from repro import faults
 from repro.errors import ReproError
+from repro.pipeline import integrity
 from repro.pipeline.locate import model_dir
 from repro.pipeline.plan import Step
 from repro.pipeline.runners.runtime import Runtime
-from repro.pipeline.store import ArtifactStore, atomic_write_json, read_jsonl, write_jsonl
+from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
 from repro.specs import ScoreSpec
+
+# What redoes a damaged step: the same command again (the executor finds the damage and runs the step anew).
+AGAIN = "running the same command again"
 
 
 def run_score(step: Step, out: Path, rt: Runtime) -> dict:
     from repro.evaluate import scoring
 
     spec: ScoreSpec = step.spec
-    gen_dir = rt.store.step_dir("generate", spec.generation.key).path
-    rows = read_jsonl(gen_dir / "generations.jsonl")
+    gen = rt.store.step_dir("generate", spec.generation.key)
+    rows = integrity.read_jsonl(gen.path, "generations.jsonl", f"generate/{spec.generation.key}", AGAIN)
     if spec.scorer == "llama_guard":
         scored = scoring.score_safety(rows, judge=_judge(spec, rt))
     elif spec.scorer == "aime_authors":
@@ -37,6 +41,7 @@ def run_score(step: Step, out: Path, rt: Runtime) -> dict:
         raise ReproError(f"no scorer named {spec.scorer!r}", "check the benchmark's scorer in the profile")
     score = {**scored.summary, "scorer": spec.scorer}
     write_jsonl(out / "verdicts.jsonl", scored.verdicts)
+    faults.point("score.verdicts")
     atomic_write_json(out / "score.json", score)
     return score
 
@@ -67,6 +72,9 @@ def judge_callable(generator, decoding, progress_cb=None):
 
 
 def read_score(store: ArtifactStore, score: ScoreSpec) -> dict | None:
-    path = store.step_dir("score", score.key).path / "score.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+    """The summary of a finished scoring, checked against its record (None: not finished)."""
+    d = store.step_dir("score", score.key)
+    if not d.done:
+        return None
+    return integrity.read_json(d.path, "score.json", f"score/{score.key}", AGAIN)
 
