@@ -44,7 +44,7 @@ def smoke(session: nox.Session) -> None:
     once; then the claims check, which reports tiny random models failing the paper's claims (exit 1) honestly."""
     _install(session)
     session.run("repro", "figure", "--all", "--profile", "smoke")
-    session.run("python", "-m", "repro.pipeline.check_store", "--profile", "smoke")
+    session.run("repro", "check", "--all", "--profile", "smoke")
     session.run("repro", "verify", "--all", "--profile", "smoke", success_codes=[0, 1])
 
 

@@ -38,11 +38,12 @@ def _root(env: str, default: str) -> Path:
     return Path(os.environ.get(env, default))
 
 
-def _store(profile: str):
+def _store(profile: str, lock_timeout: float | None = None):
     from repro.pipeline.store import ArtifactStore
     from repro.profiles import get_profile
 
-    return ArtifactStore(_root("REPRO_ARTIFACTS", "artifacts"), get_profile(profile).store_name)
+    return ArtifactStore(_root("REPRO_ARTIFACTS", "artifacts"), get_profile(profile).store_name,
+                         lock_timeout=lock_timeout)
 
 
 def _recipe(number: int, profile_name: str):
@@ -183,7 +184,7 @@ def plan(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"
     for i, (s, e) in enumerate(zip(steps, est, strict=True), 1):
         state = states[s.id]
         counts[state] = counts.get(state, 0) + 1
-        color = {"done": "green", "partial": "yellow", "todo": "white"}[state]
+        color = {"done": "green", "partial": "yellow", "todo": "white", "damaged": "red", "stale": "magenta"}[state]
         t.add_row(str(i), s.kind, s.label, f"[{color}]{state}[/{color}]",
                   f"{e.gpu_hours:.2f}" + (" H200" if e.gpu == "H200" else "") if e.gpu_hours else "-",
                   f"{60 * e.cpu_hours:.1f}" + ("*" if "cpu_hours" in e.measured else "") if e.cpu_hours else "-",
@@ -265,13 +266,14 @@ SlurmSetupOpt = typer.Option(None, "--slurm-setup", help="shell line run before 
 
 def _executor(name: str, train_processes: int, partition: str | None = None, account: str | None = None,
               qos: str | None = None, gpu_mem: int = 80, setup: list[str] | None = None, wait: bool = True,
-              jobs: int = 1):
+              jobs: int = 1, stop_on_damage: bool = False):
     from repro.pipeline.executors import make_executor
     from repro.pipeline.executors.slurm import SlurmOptions
 
     opts = SlurmOptions(partition=partition, account=account, qos=qos, gpu_mem_gb=gpu_mem,
                         setup=tuple(setup or ()), wait=wait)
-    return make_executor(name, console=err, train_processes=train_processes, slurm=opts, jobs=jobs)
+    return make_executor(name, console=err, train_processes=train_processes, slurm=opts, jobs=jobs,
+                         stop_on_damage=stop_on_damage)
 
 
 @app.command()
@@ -289,7 +291,11 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
                                              "H200 141): sizes each step's GPU request"),
            slurm_setup: list[str] = SlurmSetupOpt,
            wait: bool = typer.Option(True, "--wait/--no-wait", help="slurm: follow the jobs to the end and render, "
-                                     "or return after submitting")) -> None:
+                                     "or return after submitting"),
+           stop_on_damage: bool = typer.Option(False, "--stop-on-damage", help="stop when a finished step is found "
+                                               "damaged or stale, instead of making it again"),
+           lock_timeout: float = typer.Option(None, "--lock-timeout", help="seconds to wait for a step another "
+                                              "process is running (default: until it ends)")) -> None:
     """Run whatever the figure still needs, then render it under paper_figures/."""
     profile = _variant(profile, backend)
     if (number is None) == (not all_figures):
@@ -302,7 +308,7 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
     if jobs is None:
         jobs = prof.default_jobs if executor == "local" else 1
     runner = _executor(executor, train_processes, slurm_partition, slurm_account, slurm_qos, slurm_gpu_mem,
-                       slurm_setup, wait, jobs)
+                       slurm_setup, wait, jobs, stop_on_damage)
     from repro.pipeline.preflight import preflight
 
     if executor != "slurm":  # Slurm jobs run on GPU nodes, not on the submitting host
@@ -312,9 +318,11 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
     from repro.pipeline.plan import plan_recipes
 
     steps = plan_recipes([rec for _, _, _, rec in recipes])
-    store = _store(profile)
+    store = _store(profile, lock_timeout)
     counts = execute(steps, store, console=err, executor=runner)
-    pending = [s for s in steps if not store.step_dir(s.kind, s.key).done]
+    from repro.pipeline.executors.step import dep_done
+
+    pending = [s for s in steps if not dep_done(store, s.id)]
     what = "all figures" if all_figures else f"figure {number}"
     again = f"repro figure {'--all' if all_figures else number} --profile {profile}"
     if pending:
@@ -434,6 +442,64 @@ def fetch(number: int = typer.Argument(None, help="figure number 1-12 (or --all)
 
 
 @app.command()
+def check(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"), profile: str = ProfileOpt,
+          backend: str = BackendOpt,
+          all_figures: bool = typer.Option(False, "--all", help="every figure of the profile"),
+          deep: bool = typer.Option(False, "--deep", help="re-hash every file, model weights included (otherwise "
+                                    "files over 1 MiB are checked by size)"),
+          as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """Check the store against the plan, step by step: what is missing, damaged (files missing or changed since
+    the step finished) or stale (an input made again since). Exit 0 when every planned step is done and intact,
+    1 otherwise. `repro figure` makes the damaged and stale steps again."""
+    from repro.pipeline.check import check_steps, shared_runs, summarize, unplanned
+    from repro.pipeline.plan import plan_recipe, plan_recipes
+
+    profile = _variant(profile, backend)
+    if (number is None) == (not all_figures):
+        raise ReproError("name one figure or --all", f"e.g. `repro check 2 --profile {profile}` or "
+                         f"`repro check --all --profile {profile}`")
+    numbers = _profile_figures(profile) if all_figures else [number]
+    figure_steps = {n: plan_recipe(_recipe(n, profile)[2]) for n in numbers}
+    steps = plan_recipes([_recipe(n, profile)[2] for n in numbers])
+    store = _store(profile)
+    rows = check_steps(steps, store, deep)
+    counts = summarize(rows)
+    extra = unplanned(steps, store) if all_figures else []
+    shared = shared_runs(figure_steps)
+    if as_json:
+        sys.stdout.write(json.dumps({"profile": profile, "store": str(store.base), "deep": deep, "summary": counts,
+                                     "steps": rows, "unplanned": extra,
+                                     "shared_training_runs": [{"run": r, "figures": f} for r, f in shared]},
+                                    indent=2) + "\n")
+    else:
+        bad = [r for r in rows if r["status"] != "done"]
+        _table(f"{profile}: {len(rows)} planned steps in {store.base}" + (" (deep)" if deep else ""),
+               ("status", "step", "what", "problem"),
+               [(r["status"], r["id"], r["label"], "; ".join(r["problems"])) for r in bad])
+        out.print(", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+        for label, figs in shared:
+            out.print(f"shared: {label}: figures {', '.join(map(str, figs))}", highlight=False, soft_wrap=True)
+        if extra:
+            out.print(f"{len(extra)} step directories in the store belong to no planned step (other figures, "
+                      f"profiles or versions), e.g. {extra[0]}", highlight=False, soft_wrap=True)
+    raise typer.Exit(0 if counts["done"] == len(rows) else 1)
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """A table: drawn by rich on a terminal; piped, one tab-separated line per row, never wrapped."""
+    if out.is_terminal:
+        t = Table(title=title)
+        for c in columns:
+            t.add_column(c, overflow="fold")
+        for r in rows:
+            t.add_row(*map(str, r))
+        out.print(t)
+        return
+    sys.stdout.write(f"# {title}\n" + "\t".join(columns) + "\n")
+    sys.stdout.write("".join("\t".join(map(str, r)) + "\n" for r in rows))
+
+
+@app.command()
 def verify(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"), profile: str = ProfileOpt,
            backend: str = BackendOpt, all_figures: bool = typer.Option(False, "--all", help="every figure rendered for the profile"),
            as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
@@ -500,10 +566,15 @@ def verify(number: int = typer.Argument(None, help="figure number 1-12 (or --all
 
 
 def main() -> None:
+    from repro.errors import fs_error
+
     try:
         app(standalone_mode=True)
-    except ReproError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+    except Exception as exc:
+        error = exc if isinstance(exc, ReproError) else fs_error(exc, "writing outputs")
+        if error is None:
+            raise
+        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
