@@ -24,21 +24,34 @@ def read_responses(path: Path) -> list[dict]:
     if not path.is_file():
         raise ReproError(f"no responses file at {path}", "give the path of a .jsonl file, one response per line")
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ReproError(f"{path}:{n} is not valid JSON ({exc.msg})",
-                                 'write one object per line: {"id": ..., "response": ...}') from None
-            if not isinstance(row, dict) or not isinstance(row.get("id"), str | int) \
-                    or not isinstance(row.get("response"), str):
-                raise ReproError(f'{path}:{n} lacks a string "id" and a string "response"',
-                                 'write one object per line: {"id": ..., "response": ...}')
-            row["id"] = str(row["id"])
-            rows.append(row)
+    seen: dict[tuple[str, object], int] = {}
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ReproError(f"{path}:{line} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                         "write the file in UTF-8 (JSON's own encoding)") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ReproError(f"{path}:{n} is not valid JSON ({exc.msg} at column {exc.colno})",
+                             'write one object per line: {"id": ..., "response": ...}') from None
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str | int) \
+                or not isinstance(row.get("response"), str):
+            raise ReproError(f'{path}:{n} lacks a string "id" and a string "response"',
+                             'write one object per line: {"id": ..., "response": ...}')
+        row["id"] = str(row["id"])
+        sample = (row["id"], row.get("seed"))
+        if sample in seen:
+            raise ReproError(f"{path}:{n} repeats id {row['id']!r}" + (f" with seed {row['seed']}" if "seed" in row
+                             else "") + f" of line {seen[sample]}",
+                             'give each sample of a question its own "seed" (several samples of one id), or '
+                             "remove the duplicate")
+        seen[sample] = n
+        rows.append(row)
     if not rows:
         raise ReproError(f"{path} holds no responses", "write one JSON object per line")
     return rows
