@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "vllm" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fault-injection suite's table: what was injected, whether the run survived it, and data lost."""
+    faults = sys.modules.get("test_faults") or sys.modules.get("tests.test_faults")
+    rows = getattr(faults, "RESULTS", [])
+    if not rows:
+        return
+    tr = terminalreporter
+    tr.section("fault injection")
+    tr.write_line(f"{'kind':12} {'fault':40} {'survived':>8} {'data lost':>9}")
+    for r in rows:
+        tr.write_line(f"{r['kind']:12} {r['fault']:40} {'yes' if r['survived'] else 'NO':>8} {r['lost']:>9}")
+    tr.write_line(f"{len(rows)} faults injected, {sum(r['survived'] for r in rows)} survived, "
+                  f"{sum(r['lost'] for r in rows)} finished steps lost")
