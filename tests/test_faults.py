@@ -34,8 +34,8 @@ def repro(store: Path, *args: str, fault: str | None = None, figures: Path | Non
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
 
 
-def figure(store: Path, **kw):
-    return repro(store, "figure", FIG, "--profile", "smoke", **kw)
+def figure(store: Path, extra: tuple[str, ...] = (), **kw):
+    return repro(store, "figure", FIG, "--profile", "smoke", *extra, **kw)
 
 
 def csv(store: Path) -> bytes:
@@ -134,6 +134,17 @@ def test_damage_is_found_and_made_again(tmp_path, reference, how):
     assert found, check.stdout
     assert survived, rerun.stderr[-3000:]
     assert repro(store, "check", FIG, "--profile", "smoke").returncode == 0
+
+
+def test_stop_on_damage_stops_before_anything_runs(tmp_path, reference):
+    source, _ = reference
+    store = tmp_path / "artifacts"
+    shutil.copytree(source, store)
+    step = _damage(store, "plausible wrong value")
+    before = finished(store)
+    line = _one_error(figure(store, extra=("--stop-on-damage",)))
+    assert step in line and "damaged" in line and "repro check" in line
+    assert finished(store) == before
 
 
 def _namespaces() -> bool:

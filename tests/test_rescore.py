@@ -69,7 +69,11 @@ def test_safety_rescoring_with_a_local_judge(tmp_path, tiny_judge_dir):
 
 
 @pytest.mark.parametrize("content, needle", [
-    ('{"id": "aime24/900", "response": "x"}\nnot json\n', "r.jsonl:2 is not valid JSON"),
+    ('{"id": "aime24/900", "response": "x"}\nnot json\n', "r.jsonl:2 is not valid JSON (Expecting value at column 1)"),
+    ('{"id": "aime24/900", "response": "x"}\n{"id": "aime24/900", "response": "y"}\n',
+     "r.jsonl:2 repeats id 'aime24/900' of line 1"),
+    ('{"id": "aime24/900", "response": "x", "seed": 1}\n{"id": "aime24/900", "response": "y", "seed": 1}\n',
+     "repeats id 'aime24/900' with seed 1 of line 1"),
     ('{"id": "aime24/900"}\n', 'lacks a string "id" and a string "response"'),
     ('{"id": "aime24/nope", "response": "x"}\n', "unknown aime24 id 'aime24/nope'"),
     ('{"id": "gpqa_diamond/x", "response": "x"}\n', "neither a seed nor a target"),
@@ -80,6 +84,13 @@ def test_bad_response_files_get_one_line(tmp_path, content, needle):
     path.write_text(content)
     bench = "gpqa_diamond" if "gpqa" in content else "aime24"
     assert needle in _one_error_line(repro("score", bench, str(path), "--profile", "smoke"))
+
+
+def test_a_file_that_is_not_utf8_gets_one_line(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b'{"id": "aime24/900", "response": "x"}\n{"id": "aime24/900", "response": "caf\xe9"}\n')
+    line = _one_error_line(repro("score", "aime24", str(path), "--profile", "smoke"))
+    assert "r.jsonl:2 is not UTF-8 (byte 0xe9" in line
 
 
 def test_existing_verdicts_file_is_never_overwritten(tmp_path):
