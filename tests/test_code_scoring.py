@@ -6,6 +6,8 @@ program run in the real sandbox."""
 
 from __future__ import annotations
 
+import ast
+import logging
 import random
 import shutil
 import time
@@ -14,7 +16,8 @@ import pytest
 
 from repro.assets.registry import HUMANEVAL_PLUS, MBPP_PLUS
 from repro.errors import ReproError
-from repro.evaluate.code import code_extract_pruned, extract_code, load_problems, score_code
+from repro.evaluate.code import extract_code, load_problems, score_code
+from repro.evaluate.extract import Budget, longest_parsing_span
 from repro.specs import DatasetSpec
 
 HE_FIXTURE = DatasetSpec(name="humanevalplus_smoke", revision="fixture", split="test", source="fixture",
@@ -141,18 +144,164 @@ def test_the_last_think_end_counts():
     assert extract_code(response, "f").code == "def f():\n    return 2"
 
 
-def test_pruned_span_search_equals_evalplus_code_extract():
+POOL = ["def f(x):", "    return x + 1", "    if x:", "        return 2", "    else:", "else:", "x = (1,",
+        "     2)", "y = [", "]", '"""', 'doc """', "s = '''", "'''", "a = 1 + \\", "    3", "@decorator",
+        "class A:", "    pass", "", "   ", "# comment", "Let's think step by step.", "```python", "```",
+        "import math", "print('hi')", "x = 'abc\\", "  return 1", "\treturn 2", "for i in range(3):",
+        "    continue", "1. First, sort.", "x = {", "  'a': 1}", "return x", "f'{x}'", "z = '''a", "b'''",
+        "try:", "    x = 1", "except E:", "finally:", "x = 1; y = 2", "\\", "# c \\", "    # indented comment",
+        "Yes", "x = 1\r", "a\rb = (", "@d", "def g():", "        pass", "\f", "if True: pass", "elif x:",
+        "async def h():", "    await z", "with a as b:", "match x:", "    case 1:", "x = [", "  1,", ")", "("]
+
+# Whole answers of the kinds models write (and EvalPlus's sanitizer tests use): prose, fences, imports,
+# helpers, classes, decorators, a main guard, docstrings, repeated blocks, broken code around good code.
+BLOCKS = [
+    "def f(x):\n    return x + 1",
+    "def g(a, b):\n    '''Add.\n\n    More docs.\n    '''\n    total = a\n    total += b\n    return total",
+    "import math\nfrom typing import List", "@decorator\ndef h():\n    pass",
+    "class A:\n    x = 1\n\n    def m(self):\n        return self.x",
+    "if x:\n    y = 1\nelif z:\n    y = 2\nelse:\n    y = 3",
+    "try:\n    a = 1\nexcept ValueError:\n    a = 2\nfinally:\n    b = 3", "data = [\n    1,\n    2,\n]",
+    "print(f(1))", "assert f(1) == 2", "x = 1; y = 2", "# a comment", "", "s = '''\nmulti\nline\n'''",
+    "if __name__ == '__main__':\n    print(f(3))", "```python", "```", "Let me think about this.",
+    "Wait, that's wrong.", "So the answer is 42.", "Yes", "def broken(:\n    pass", "x = (1,\n", "    y = 1",
+    "return x", "'''", "else:\n    pass", "def f(x):\n    return (x +", "for i in range(3):", "    print(i)", "\\",
+]
+
+
+def previous_pruned_search(text: str) -> str:
+    """The span search this project used before repro/evaluate/extract.py (kept as a reference: the
+    same result as EvalPlus's code_extract, with one parse per end, so usable up to ~200 lines)."""
+    lines = text.split("\n")
+    n = len(lines)
+    count = [0]
+    for line in lines:
+        count.append(count[-1] + (1 if line.strip() else 0))
+    best, pair = 0, (0, 0)
+    for i in range(n):
+        if count[n] - count[i] <= best:
+            break
+        for j in range(i + 1, n):
+            c = count[j + 1] - count[i]
+            if c <= best:
+                continue
+            src = "\n".join(lines[i: j + 1])
+            try:
+                ast.parse(src)
+                best, pair = c, (i, j)
+                continue
+            except (SyntaxError, MemoryError):
+                pass
+            try:
+                compile(src, "<span>", "exec", ast.PyCF_ONLY_AST | 0x4000)
+            except SyntaxError as exc:
+                if exc.msg != "incomplete input":
+                    break
+    return "\n".join(lines[pair[0]: pair[1] + 1])
+
+
+def test_span_search_equals_evalplus_code_extract_on_random_lines():
     from evalplus.sanitize import code_extract
 
-    pool = ["def f(x):", "    return x + 1", "    if x:", "        return 2", "    else:", "else:", "x = (1,",
-            "     2)", "y = [", "]", '"""', 'doc """', "s = '''", "'''", "a = 1 + \\", "    3", "@decorator",
-            "class A:", "    pass", "", "   ", "# comment", "Let's think step by step.", "```python", "```",
-            "import math", "print('hi')", "x = 'abc\\", "  return 1", "\treturn 2", "for i in range(3):",
-            "    continue", "1. First, sort.", "x = {", "  'a': 1}", "return x", "f'{x}'", "z = '''a", "b'''"]
     rng = random.Random(1234)
     for _ in range(400):
-        text = "\n".join(rng.choice(pool) for _ in range(rng.randint(1, 24)))
-        assert code_extract_pruned(text) == code_extract(text), text
+        text = "\n".join(rng.choice(POOL) for _ in range(rng.randint(1, 24)))
+        assert longest_parsing_span(text) == code_extract(text), text
+
+
+def test_span_search_equals_evalplus_code_extract_on_answer_shaped_text():
+    from evalplus.sanitize import code_extract
+
+    rng = random.Random(99)
+    for k in range(300):
+        blocks = [rng.choice(BLOCKS) for _ in range(rng.randint(1, 6 if k < 200 else 30))]
+        blocks = ["\n".join([b] * rng.randint(2, 6)) if rng.random() < 0.1 else b for b in blocks]
+        text = "\n".join(blocks)
+        reference = code_extract(text) if text.count("\n") < 30 else previous_pruned_search(text)
+        assert longest_parsing_span(text) == reference, text
+
+
+def test_statements_that_parse_apart_parse_joined():
+    """The fact that lets the search skip starts inside a block it has searched (extract.py, fact 4)."""
+    snippets = [s for s in POOL + BLOCKS if _parses(s)]
+    for a in snippets:
+        for b in snippets:
+            assert _parses(a + "\n" + b), (a, b)
+
+
+def _parses(src: str) -> bool:
+    try:
+        ast.parse(src)
+        return True
+    except SyntaxError:
+        return False
+
+
+# EvalPlus's own sanitizer tests (evalplus/evalplus tests/test_treesitter_sanitizer.py, Apache-2.0):
+# the inputs, with the outputs that test expects.
+EVALPLUS_EXTRACT = [
+    ("Here is some python code generated\nimport numpy as np\nSorry, I made a mistake, let me try again\n"
+     "from numpy import sin, cos, tan\n\ndef f(x):\n    return tan(x)\nAs you can observe from above\n    ",
+     "from numpy import sin, cos, tan\n\ndef f(x):\n    return tan(x)"),
+    ("import numpy as np\n\n\nimport pandas\nSorry, let me try again\nfrom numpy import sin, cos, tan\n"
+     "def f(x):\n    return tan(x)\n",
+     "from numpy import sin, cos, tan\ndef f(x):\n    return tan(x)"),
+]
+_FENCED = "Following is the code snippet:\n```python\n{}\n```\n"
+EVALPLUS_SANITIZE = [  # (answer, entry point, sanitized)
+    (_FENCED.format("import numpy as np\nfrom numpy import sin, cos\n\ndef f(x):\n    return np.tan(x)\n\n"
+                    "def g(x):\n    return cos(f(x))\n\ndef g(x):\n    return sin(f(x))\n\ndef c(x):\n"
+                    "    return 0\n\nassert g(0) == 1"), "g",
+     "import numpy as np\nfrom numpy import sin, cos\ndef f(x):\n    return np.tan(x)\ndef g(x):\n"
+     "    return cos(f(x))"),
+    (_FENCED.format("import numpy as np\nfrom numpy import sin, cos\nclass g():\n    def hello_world():\n"
+                    "        return 0\ndef f(x):\n    print(g.hello_world())\n    return np.tan(x)"), "f",
+     "import numpy as np\nfrom numpy import sin, cos\nclass g():\n    def hello_world():\n        return 0\n"
+     "def f(x):\n    print(g.hello_world())\n    return np.tan(x)"),
+    (_FENCED.format("import numpy as np\nfrom numpy import sin, cos\n\ndef f(x):\n    return c(x)\n"
+                    "assert f(1) == 5\ndef g(x):\n    return cos(f(x))\n\ndef c(x):\n    newObj = h()\n"
+                    "    return x\n\nclass h():\n    def hello_world():\n        return 0\n\nclass h():\n"
+                    "    def goodbye_world():\n        return 0\n\n\nassert g(0) == 1"), "g",
+     "import numpy as np\nfrom numpy import sin, cos\ndef f(x):\n    return c(x)\ndef g(x):\n"
+     "    return cos(f(x))\ndef c(x):\n    newObj = h()\n    return x\nclass h():\n    def hello_world():\n"
+     "        return 0"),
+    (_FENCED.format("import numpy as np\nfrom numpy import sin, cos\n\nSOME_CONSTANT = 5\n\ndef f(x):\n"
+                    "    return c(x)\nassert f(1) == 5\ndef g(x):\n    return cos(f(x))\n\ndef c(x):\n"
+                    "    newObj = h()\n    return x\n\nclass h():\n    def hello_world():\n"
+                    "        return SOME_CONSTANT\n\ndef d(x):\n    return g(x)\n\n\nassert g(0) == 1"), "g",
+     "import numpy as np\nfrom numpy import sin, cos\nSOME_CONSTANT = 5\ndef f(x):\n    return c(x)\n"
+     "def g(x):\n    return cos(f(x))\ndef c(x):\n    newObj = h()\n    return x\nclass h():\n"
+     "    def hello_world():\n        return SOME_CONSTANT"),
+]
+
+
+@pytest.mark.parametrize("text,expected", EVALPLUS_EXTRACT)
+def test_evalplus_code_extract_cases(text, expected):
+    from evalplus.sanitize import code_extract
+
+    assert longest_parsing_span(text) == code_extract(text) == expected
+
+
+@pytest.mark.parametrize("text,entry_point,expected", EVALPLUS_SANITIZE)
+def test_evalplus_sanitize_cases(text, entry_point, expected):
+    from evalplus.sanitize import sanitize
+
+    ex = extract_code("</think>" + text, entry_point)
+    assert ex.code == sanitize(text, entry_point) == expected and not ex.empty
+
+
+def test_characters_ast_parse_rejects_behave_as_in_evalplus():
+    from evalplus.sanitize import code_extract
+
+    nul = "def f():\n    return 1\nx = '\0'"  # a SyntaxError for ast.parse (ValueError before 3.11.4)
+    assert longest_parsing_span(nul) == code_extract(nul)
+    surrogate = "def f():\n    return 1\nx = '\ud800'"  # UnicodeEncodeError: EvalPlus raises
+    with pytest.raises(ValueError):
+        code_extract(surrogate)
+    with pytest.raises(ValueError):
+        longest_parsing_span(surrogate)
+    ex = extract_code(surrogate, "f")
+    assert ex.empty and ex.error.startswith("UnicodeEncodeError") and not ex.over_budget
 
 
 def test_extract_code_on_long_text_equals_evalplus_sanitize():
@@ -182,6 +331,72 @@ def test_long_truncated_reasoning_is_extracted_quickly():
     ex = extract_code("<think>\n" + "\n".join(lines), "helper")
     print(f"\n3000-line truncated response extracted in {time.perf_counter() - t0:.2f} s")
     assert not ex.think_closed and ex.code.startswith("def helper(a):")
+
+
+# --- huge answers: a verdict or a counted scorer exception, never a hang -------------------------
+
+RUNNING_MAX = ("def running_max(numbers):\n    out = []\n    for x in numbers:\n"
+               "        out.append(x if not out else max(out[-1], x))\n    return out")
+CALL = "print(running_max([1, 3, 2, 5, 4, 7, 6]))"
+
+
+def test_function_followed_by_thousands_of_calls_is_found_whole():
+    text = RUNNING_MAX + "\n" + "\n".join([CALL] * 3000)  # 130 KB; the old search took minutes
+    ast.parse(text)  # the whole answer parses, so it is the longest span
+    assert longest_parsing_span(text) == text
+    ex = extract_code(text, "running_max")
+    assert ex.code == RUNNING_MAX and not ex.empty and ex.error is None
+
+
+def test_calls_then_prose_keep_the_code_block():
+    prose = "We need to think about this carefully."
+    text = "Here it is:\n" + RUNNING_MAX + "\n" + "\n".join([CALL] * 2000 + [prose] * 2000)
+    assert longest_parsing_span(text) == RUNNING_MAX + "\n" + "\n".join([CALL] * 2000)
+
+
+def test_answer_over_the_size_cap_is_a_counted_scorer_exception():
+    problems = load_problems("humaneval", HE_FIXTURE)
+    t = problems.tasks["HumanEval/9001"]
+    huge = RUNNING_MAX + "\n" + "\n".join([CALL] * (11_900_000 // len(CALL)))  # 11.9 MB
+    rows = [{"id": "HumanEval/9001", "seed": 0, "response": as_reasoning_answer(t["prompt"] + t["canonical_solution"])},
+            {"id": "HumanEval/9001", "seed": 1, "response": huge}]
+    from repro.evaluate.scoring import score_code as score
+
+    scored = score("humaneval", problems, rows)
+    good, bad = scored.verdicts
+    assert (good["base_status"], good["plus_status"]) == ("pass", "pass")
+    assert (bad["base_status"], bad["plus_status"]) == ("no_code", "no_code") and bad["extract_over_budget"]
+    assert "exceeds the code extraction cap" in bad["extract_error"]
+    s = scored.summary
+    assert s["n_scorer_exceptions"] == s["n_parse_errors"] == s["extract_over_budget"] == 1
+    assert s["no_code"] == 1 and s["plus_pass@1"] == 0.5
+
+
+def test_pathological_answer_stops_at_the_parse_budget():
+    # a try block cut before its except: every end is "incomplete", so every end must be parsed
+    text = "def f():\n    return 1\ntry:\n" + "\n".join(["    x = 1"] * 2000)
+    ex = extract_code(text, "f", Budget(max_parse_chars=500_000))
+    assert ex.empty and ex.over_budget and "parse budget" in ex.error
+    ex = extract_code(RUNNING_MAX + "\nprint(1)", "running_max", Budget(seconds=0))
+    assert ex.over_budget and "s limit" in ex.error
+    ex = extract_code(RUNNING_MAX + "\nprint(1)", "running_max", Budget())
+    assert ex.code == RUNNING_MAX and not ex.over_budget
+
+
+def test_huge_aime_answer_is_bounded_for_math_verify_and_its_logs_are_clipped(caplog):
+    from repro.evaluate.scoring import MATH_VERIFY_MAX_CHARS, _clip_math_verify_logs, score_aime
+
+    response = "Let me compute 3 + 4 = 7.\n" * (10_000_000 // 26) + "So the answer is \\boxed{204}."
+    scored = score_aime([{"id": "q", "response": response, "target": "204"}], judge=None)
+    v = scored.verdicts[0]
+    assert v["correct"] == 1 and v["math_verify_correct"] == 1 and v["math_verify_input_clipped"]
+    assert scored.summary["n_math_verify_input_clipped"] == 1
+    short = score_aime([{"id": "q", "response": "\\boxed{204}", "target": "204"}], judge=None)
+    assert not short.verdicts[0]["math_verify_input_clipped"] and len(response) > MATH_VERIFY_MAX_CHARS
+    _clip_math_verify_logs()
+    with caplog.at_level(logging.WARNING, logger="math_verify.parser"):
+        logging.getLogger("math_verify.parser").warning(f"Timeout during parsing: {response}")
+    assert "Timeout during parsing" in caplog.text and len(caplog.text) < 1000
 
 
 # --- smoke fixtures: the EvalPlus path (base and plus inputs, expected outputs, atol) -------

