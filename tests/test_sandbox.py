@@ -9,6 +9,8 @@ fails. Timings are printed, not asserted."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -283,3 +285,20 @@ def test_rlimits_root_fallback_still_scores(monkeypatch):
     result = score_code("humaneval", problems, rows)
     assert result["summary"]["isolation"] == "rlimits_root"
     assert [s["plus_status"] for s in result["samples"]] == ["pass", "timeout", "fail"]
+
+
+def test_each_module_imports_on_its_own_and_the_caller_loads_no_child_code():
+    """One module per process role, imported one way: each imports first in a fresh interpreter
+    (an import circle would fail for some order), and the public package does not load the code
+    that runs in the supervisor or the program."""
+    modules = ["api", "kernel", "wire", "harness", "child", "supervisor", "runner", "pool", "__main__"]
+    check = ("import importlib, sys\n"
+             "for name in sys.argv[1:]:\n"
+             "    importlib.import_module('repro.evaluate.sandbox.' + name)\n")
+    for name in modules:
+        subprocess.run([sys.executable, "-c", check, name], check=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys; from repro.evaluate.sandbox import Job, Limits, Outcome, probe, run_jobs; "
+                               "print(' '.join(sorted(m for m in sys.modules if m.startswith('repro.evaluate.sandbox'))))"],
+        check=True, capture_output=True, text=True).stdout.split()
+    assert not {"repro.evaluate.sandbox." + m for m in ("runner", "supervisor", "child", "harness")} & set(loaded)
