@@ -4,24 +4,31 @@ Each check kind is run on hand-made figure data built to pass and built to fail;
 on hand-made data (exit codes 0 / 1 / 2) and on a smoke-rendered Figure 2 built here.
 """
 
+import ast
+import inspect
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from repro.errors import ReproError
+from repro.figures import claims as claims_package
 from repro.figures.catalog import CATALOG
 from repro.figures.claims import (
     KINDS,
+    Check,
     default_claims_path,
+    describe,
     evaluate_claim,
     hypervolume,
     load_claims,
     load_figure_data,
+    tolerance_words,
     verify_figure,
 )
 from repro.figures.readme import BEGIN, END, stale_readmes, write_readmes
@@ -103,6 +110,41 @@ def test_claims_file_parses_and_covers_every_figure():
         )  # every claim quotes the paper and justifies its tolerance
 
 
+def test_every_kind_is_one_registered_record():
+    assert set(KINDS) == {"compare", "frontier", "dominates", "trend", "fraction_in_range", "paired"}
+    for name, record in KINDS.items():
+        assert issubclass(record, Check) and record.name == name
+        assert isinstance(record.required, frozenset) and isinstance(record.optional, frozenset)
+        assert not (record.required & record.optional), name
+        for method in ("parse", "describe", "tolerance", "evaluate"):
+            # each record has its own, not the base class's placeholder
+            assert inspect.getattr_static(record, method) is not inspect.getattr_static(Check, method), (
+                name,
+                method,
+            )
+    # the shipped file uses only registered kinds, and each claim's check is its kind's record
+    raw = tomllib.loads(default_claims_path().read_text(encoding="utf-8"))
+    assert {c["kind"] for c in raw["claim"]} <= set(KINDS)
+    for c in load_claims():
+        assert c.kind in KINDS and type(c.check) is KINDS[c.kind], c.ref
+        assert describe(c) and tolerance_words(c)
+
+
+def imported_modules(path: Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield node.module or ""
+
+
+def test_claims_package_stays_above_the_pipeline():
+    # the figures layer sits above the pipeline and the CLI: no module of the package imports them
+    for path in Path(claims_package.__file__).parent.rglob("*.py"):
+        for name in imported_modules(path):
+            assert not name.startswith(("repro.cli", "repro.pipeline")), f"{path} imports {name}"
+
+
 def test_readmes_are_up_to_date():
     stale = stale_readmes()
     assert stale == [], f"run `python -m repro.figures.readme`: stale {stale}"
@@ -168,6 +210,29 @@ def test_readme_without_markers_is_one_clear_error(tmp_path):
             'kind = "compare"\nleft = {series = "LoRA", metric = "a", pick = "best"}\n'
             'right = {series = "B", metric = "a"}\nop = "geq"',
             "left.pick must be one of",
+        ),
+        (
+            'kind = "compare"\nleft = {series = "LoRA", metric = "a"}\n'
+            'right = {series = "B", metric = "a"}\nop = ["geq"]',
+            "field 'op' must be one of",
+        ),
+        (
+            'kind = "trend"\nrows = {series = "LoRA"}\nx = 4\nmetric = "pass_at_1"\nat_most = -0.5',
+            "field 'x' must",
+        ),
+        (
+            'kind = "frontier"\na = {series = "LoRA", metric = 3}\nb = {series = "Full"}\nop = "gt"',
+            "field a.metric must",
+        ),
+        (
+            'kind = "paired"\ntable = "t"\nby = "run"\na = ["LoRA"]\nb = "Full"\nkey = "module"\n'
+            'metrics = "m"\nop = "lt"\nmin_fraction = 0.5',
+            "field 'a' must",
+        ),
+        (
+            'kind = "compare"\nleft = {series = "LoRA", metric = "a"}\nright = {series = "B", metric = "a"}\n'
+            'op = "geq"\nmargin = {"AIME" = {"x" = 1}}',
+            "field 'margin' must be a number >= 0",
         ),
     ],
 )

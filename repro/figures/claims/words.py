@@ -1,0 +1,27 @@
+"""Number and name formatting shared by the checks' prose (``repro verify`` and the README tables)."""
+
+from __future__ import annotations
+
+import math
+
+
+def fmt(v: float) -> str:
+    """A bound or margin: at most three decimals, trailing zeros dropped, infinities spelled out."""
+    return "inf" if v == math.inf else "-inf" if v == -math.inf else f"{v:.3f}".rstrip("0").rstrip(".")
+
+
+def value(x: float) -> str:
+    """An observed number or threshold: always three decimals."""
+    return f"{x:.3f}"
+
+
+def margin_words(margin: float | dict[str, float]) -> str:
+    """A margin, or a per-panel margin table as ``0.1 (AIME), 0.05 (elsewhere)``."""
+    if isinstance(margin, dict):
+        return ", ".join(f"{fmt(v)} ({'elsewhere' if k == '*' else k})" for k, v in margin.items())
+    return fmt(margin)
+
+
+def metric_name(name: str | None) -> str:
+    """A row field as the paper names it (``pass_at_1`` is Pass@1)."""
+    return {"pass_at_1": "Pass@1"}.get(name or "", name or "")
