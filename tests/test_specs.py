@@ -11,7 +11,7 @@ from repro.specs import spec_key
 def test_key_is_stable_and_readable():
     t = get_profile("paper").train(R1_QWEN_14B, "lora_mlp_r1")
     assert t.key == get_profile("paper").train(R1_QWEN_14B, "lora_mlp_r1").key
-    assert t.key.startswith("R1-Distill-Qwen-14B-lora_mlp_r1-e10-")
+    assert t.key.startswith("DeepSeek-R1-Distill-Qwen-14B-lora_mlp_r1-e10-")
     # A fixed golden value: a change here invalidates every stored artifact, so it must be deliberate.
     assert spec_key({"a": 1, "b": [1.0, "x"]}) == spec_key({"b": [1.0, "x"], "a": 1})
 
@@ -68,3 +68,21 @@ def test_a_backend_variant_shares_training_and_keys_generation_apart():
     assert a.generation.backend == "hf" and b.generation.backend == b.judge.backend == "vllm"
     assert a.key != b.key and a.generation.key != b.generation.key
     assert "HF transformers" in " ".join(smoke.deviations) and "HF transformers" not in " ".join(variant.deviations)
+
+
+def test_golden_keys():
+    """Artifact keys of a few specs, pinned: a change here re-keys stored work, so it must be deliberate (and say
+    why in its commit). Display fields (labels, access terms, row counts, the plotted metric) are not in keys."""
+    from repro.assets.registry import R1_QWEN_7B, R1_QWEN_14B
+
+    paper, smoke, toy = get_profile("paper"), get_profile("smoke"), get_profile("toy")
+    run = paper.train(R1_QWEN_14B, "lora_mlp_r1")
+    assert run.key == "DeepSeek-R1-Distill-Qwen-14B-lora_mlp_r1-e10-20ab91d7207f"
+    assert paper.score(paper.checkpoints(run)[-1], "aime24").key == \
+        "DeepSeek-R1-Distill-Qwen-14B-lora_mlp_r1-ep10-aime24-aime_au-ca7178b948ce"
+    assert paper.score(paper.base(R1_QWEN_7B), "strongreject").generation.key == \
+        "DeepSeek-R1-Distill-Qwen-7B-base-strongreject-f0bf85d9b5c6"
+    assert smoke.model(R1_QWEN_7B).key == "tiny-R1-Distill-Qwen-7B-c18caf1245c1"
+    assert toy.runs(R1_QWEN_14B, "full")[0].key == "policy-full-e5-3cab9aeade1d"
+    relabelled = dataclasses.replace(R1_QWEN_14B, label="another label", gated=True)
+    assert paper.train(relabelled, "lora_mlp_r1").key == run.key

