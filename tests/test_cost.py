@@ -10,9 +10,11 @@ from typer.testing import CliRunner
 from repro.assets import registry as R
 from repro.cli import app
 from repro.errors import ReproError
-from repro.figures.registry import IMPLEMENTED, figure_module
+from repro.figures.catalog import CATALOG
+from repro.figures.registry import figure_module
 from repro.pipeline import cost
-from repro.pipeline.plan import Planner, Step, plan_recipe
+from repro.pipeline.plan import Planner, plan_recipe
+from repro.pipeline.steps import Step
 from repro.profiles import PROFILES, get_profile
 from repro.profiles.paper import PAPER, PAPER_BENCHMARKS
 from repro.profiles.reduced import (
@@ -32,7 +34,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def figure_steps():
     """{profile: {figure: steps}} for every implemented figure, planned once for the module."""
-    return {p: {n: plan_recipe(figure_module(n).recipe(get_profile(p))) for n in sorted(IMPLEMENTED)}
+    return {p: {n: plan_recipe(figure_module(n).recipe(get_profile(p))) for n in sorted(CATALOG)}
             for p in ("paper", "reduced")}
 
 
@@ -108,8 +110,29 @@ def test_cost_grows_with_the_checkpoints_evaluated():
 
 def test_a_model_without_a_parameter_count_is_one_clear_error():
     spec = ModelSpec(name="someone/Unknown-3B", revision="x", family="deepseek", num_layers=4, label="u")
-    with pytest.raises(ReproError, match="PARAMS_B"):
-        cost.params_b(spec)
+    with pytest.raises(ReproError, match="has no shape"):
+        spec.params_b  # noqa: B018
+
+
+def test_slurm_requests_derive_from_the_cost_model():
+    """Every benchmark's generation step (and its scoring) asks Slurm for at most the cost model's estimate times the
+    stated margin, plus the job's start, and never less than the estimate."""
+    from repro.pipeline.executors.resources import START_SLACK_MIN, TIME_MARGIN, step_resources
+
+    paper = get_profile("paper")
+    for model in (R.R1_QWEN_7B, R.R1_QWEN_14B):
+        for bench in paper.benchmarks:
+            for s in plan_recipe_of_one(paper.score(paper.base(model), bench)):
+                est = cost.estimate(s)
+                req = step_resources(s)
+                minutes = 60 * (est.gpu_hours / max(1, req.gpus) if est.gpu_hours else est.cpu_hours)
+                assert minutes <= req.time_min <= TIME_MARGIN * minutes + START_SLACK_MIN + 1, (s.label, req, est)
+
+
+def plan_recipe_of_one(score):
+    planner = Planner()
+    planner.score(score)
+    return [s for s in planner.steps.values() if s.kind in ("generate", "score")]
 
 
 def test_smoke_steps_cost_no_gpu_and_finished_ones_are_measured(tmp_path):
@@ -146,7 +169,7 @@ def test_figures_2_and_9_share_everything(figure_steps):
 
 
 def test_reduced_costs_less_than_paper_for_every_figure(figure_steps):
-    for n in sorted(IMPLEMENTED):
+    for n in sorted(CATALOG):
         paper, reduced = _total(figure_steps["paper"][n]), _total(figure_steps["reduced"][n])
         evaluates = any(s.kind == "generate" for s in figure_steps["paper"][n])
         print(f"fig {n}: paper {paper:.1f} GPU-h, reduced {reduced:.1f}")
@@ -169,7 +192,7 @@ def test_reduced_profile_is_registered():
 
 
 def test_reduced_recipes_differ_from_paper_only_in_the_stated_cuts():
-    for n in sorted(IMPLEMENTED):
+    for n in sorted(CATALOG):
         p_rec, r_rec = figure_module(n).recipe(PAPER), figure_module(n).recipe(REDUCED)
         assert [t.key for t in r_rec.trains] == [t.key for t in p_rec.trains], n  # training never reduced
         assert [a.key for a in r_rec.analyses] == [a.key for a in p_rec.analyses], n
@@ -217,13 +240,13 @@ def test_plan_all_paper_json(tmp_path, monkeypatch):
     assert 200 < total < 1500  # REPRO_SPEC F: hundreds of GPU-hours (a units error would be off by 60x or more)
     assert total < summed and d["saving_gpu_hours"] == pytest.approx(summed - total)
     assert d["union"]["gpu_hours_left"] == pytest.approx(total)  # nothing has run in this store
-    assert sorted(f["figure"] for f in d["figures"]) == sorted(IMPLEMENTED) and not d["skipped_figures"]
+    assert sorted(f["figure"] for f in d["figures"]) == sorted(CATALOG) and not d["skipped_figures"]
     top = d["training_runs_by_sharing"][0]
     assert {2, 9} <= set(top["figures"]) and len(top["figures"]) >= 2
     runs = {r["run"]: r["figures"] for r in d["training_runs_by_sharing"]}  # the most-shared run (REPRO_SPEC F)
     assert runs["train R1-Distill-Qwen-14B lora_mlp_r1 (10 ep, bs 2)"] == [2, 3, 4, 5, 9, 11]
     assert set(d["union"]["gpu_hours_by_kind"]) >= {"train", "merge", "generate", "judge/score", "geometry"}
-    assert d["assumptions"]["decode_tok_s_14b"]["source"].startswith("REPRO_SPEC F")
+    assert d["assumptions"]["decode_tok_s_14b"]["source"].startswith("docs/compute.md")
 
 
 def test_plan_one_figure_table_and_json(tmp_path, monkeypatch):

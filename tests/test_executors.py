@@ -22,8 +22,9 @@ from repro.pipeline.executors import make_executor
 from repro.pipeline.executors.resources import step_resources
 from repro.pipeline.executors.slurm import SlurmOptions, StepJob, slurm_parameters
 from repro.pipeline.executors.step import run_one
-from repro.pipeline.plan import Planner, Step, plan_scores
+from repro.pipeline.plan import Planner
 from repro.pipeline.runners import Runtime
+from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import get_profile
 from repro.train.checkpoints import whole_checkpoints
@@ -208,7 +209,8 @@ def test_the_plan_loads_each_model_once():
     """Steps are ordered by stage, and inside a stage by the model they load: a checkpoint's generations are
     consecutive (the widest context first) and scorings sort by judge, so one engine serves each model once."""
     from repro.figures.registry import figure_module
-    from repro.pipeline.plan import STAGE, plan_recipe
+    from repro.pipeline.kinds import KINDS
+    from repro.pipeline.plan import plan_recipe
 
     for profile in ("smoke", "paper"):
         steps = plan_recipe(figure_module(2).recipe(get_profile(profile)))
@@ -216,7 +218,7 @@ def test_the_plan_loads_each_model_once():
         for s in steps:
             assert all(d in seen for d in s.deps), (profile, s.id)  # still a dependency order
             seen.add(s.id)
-        assert [STAGE[s.kind] for s in steps] == sorted(STAGE[s.kind] for s in steps)
+        assert [KINDS[s.kind].stage for s in steps] == sorted(KINDS[s.kind].stage for s in steps)
         gens = [s.spec.checkpoint.key for s in steps if s.kind == "generate"]
         runs = [k for i, k in enumerate(gens) if i == 0 or gens[i - 1] != k]
         assert len(runs) == len(set(gens)), profile  # each checkpoint's generations in one block
@@ -224,3 +226,11 @@ def test_the_plan_loads_each_model_once():
         assert sum(1 for i, j in enumerate(judges) if i == 0 or judges[i - 1] != j) == len(set(judges))
     caps = [s.spec.benchmark.decoding.max_model_len for s in steps if s.kind == "generate"][:5]
     assert caps[0] is None and caps[1:] == [32768] * 4  # paper: StrongREJECT (the model's context) serves first
+
+
+def plan_scores(scores) -> list:
+    """The steps of ``scores``, each after the steps it reads."""
+    planner = Planner()
+    for s in scores:
+        planner.score(s)
+    return list(planner.steps.values())

@@ -17,7 +17,7 @@ from repro.errors import ReproError
 from repro.evaluate import scoring
 from repro.figures import fig12
 from repro.pipeline.execute import execute
-from repro.pipeline.plan import plan_recipe, plan_scores
+from repro.pipeline.plan import Planner, plan_recipe
 from repro.pipeline.runners import read_score
 from repro.pipeline.store import ArtifactStore, read_jsonl
 from repro.profiles.paper import PAPER
@@ -187,3 +187,11 @@ def test_fig12_renders_end_to_end_on_smoke(fig12_store, tmp_path):
     # a rerun finds every step finished
     steps = plan_recipe(rec)
     assert execute(steps, fig12_store) == {"skipped": len(steps), "ran": 0}
+
+
+def plan_scores(scores) -> list:
+    """The steps of ``scores``, each after the steps it reads."""
+    planner = Planner()
+    for s in scores:
+        planner.score(s)
+    return list(planner.steps.values())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from repro.pipeline.integrity import step_state
-from repro.pipeline.plan import Step
+from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
 
 KINDS = ("asset", "train", "merge", "orthomerge", "geometry", "generate", "score")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from rich.console import Console
 
 from repro.pipeline.executors import make_executor
-from repro.pipeline.executors.step import RESUMABLE, run_one, step_status
-from repro.pipeline.plan import Step
+from repro.pipeline.executors.step import step_status
+from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
 
 
@@ -21,4 +21,4 @@ def execute(steps: list[Step], store: ArtifactStore, console: Console | None = N
     return executor.run(steps, store)
 
 
-__all__ = ["RESUMABLE", "execute", "run_one", "step_status"]
+__all__ = ["execute", "step_status"]

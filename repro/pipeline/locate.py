@@ -6,13 +6,19 @@ from pathlib import Path
 
 from repro.errors import ReproError
 from repro.pipeline.integrity import read_json
+from repro.pipeline.kinds import kind
 from repro.pipeline.store import ArtifactStore
 from repro.specs import CheckpointSpec, ModelSpec, OrthoMergeCheckpointSpec
 
 
+def output(store: ArtifactStore, kind_name: str, key: str) -> Path:
+    """The output a step of ``kind_name`` leaves for the steps that read it (its kind record says which)."""
+    return store.step_dir(kind_name, key).path / kind(kind_name).output
+
+
 def model_dir(store: ArtifactStore, model: ModelSpec) -> Path:
     if model.source == "tiny":
-        return store.step_dir("asset", model.key).path / "model"
+        return output(store, "asset", model.key)
     if model.source == "fixture":
         from repro.assets.models import fixture_model_path
 
@@ -27,11 +33,11 @@ def model_dir(store: ArtifactStore, model: ModelSpec) -> Path:
 def checkpoint_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
     """A directory AutoModelForCausalLM can load: the base, a full-FT checkpoint, or a merged LoRA."""
     if isinstance(ckpt, OrthoMergeCheckpointSpec):
-        return store.step_dir("orthomerge", ckpt.key).path / "model"
+        return output(store, "orthomerge", ckpt.key)
     if ckpt.train is None:
         return model_dir(store, ckpt.model)
     if ckpt.train.parsed.is_lora:
-        return store.step_dir("merge", ckpt.key).path / "model"
+        return output(store, "merge", ckpt.key)
     return adapter_or_full_dir(store, ckpt)
 
 

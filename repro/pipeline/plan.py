@@ -10,8 +10,10 @@ are keyed by their spec's hash, so a run that several figures need appears once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Protocol
 
+from repro.pipeline.kinds import KINDS
+from repro.pipeline.steps import Step
 from repro.specs import (
     CheckpointSpec,
     GenerationSpec,
@@ -21,19 +23,6 @@ from repro.specs import (
     ScoreSpec,
     TrainSpec,
 )
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: str  # "asset" | "train" | "merge" | "orthomerge" | "generate" | "score" | "geometry"
-    key: str
-    spec: object
-    deps: tuple[str, ...]  # ids of the steps this one reads
-    label: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.kind}/{self.key}"
 
 
 class Planner:
@@ -86,47 +75,49 @@ class Planner:
         return self._add(Step("geometry", spec.key, spec, deps, f"{spec.analysis} {ckpt.model.label} {ckpt.label}"))
 
 
-def plan_recipe(rec) -> list[Step]:
+class Recipe(Protocol):
+    """What the planner reads of a figure's recipe (repro.figures.recipe.FigureRecipe)."""
+
+    analyses: tuple[GeometrySpec, ...]
+
+    def scores(self) -> list[ScoreSpec]: ...
+
+
+def plan_recipe(rec: Recipe) -> list[Step]:
     """Unique steps for a figure recipe: its weight analyses and its scorings, dependencies first."""
     return plan_recipes([rec])
 
 
-def plan_recipes(recs) -> list[Step]:
+def plan_recipes(recs: list[Recipe]) -> list[Step]:
     """Unique steps for several figures together: a step two figures need appears once."""
     planner = Planner()
     for rec in recs:
-        for analysis in getattr(rec, "analyses", ()):
+        for analysis in rec.analyses:
             planner.geometry(analysis)
         for s in rec.scores():
             planner.score(s)
     return reuse_order(list(planner.steps.values()))
 
 
-# Every step reads only steps of an earlier stage, so ordering by stage keeps inputs first.
-STAGE = {"asset": 0, "train": 1, "merge": 2, "orthomerge": 2, "geometry": 2, "generate": 3, "score": 4}
+def generation_engine(step: Step) -> tuple:
+    """A checkpoint's generations sort together, the largest context cap first (None: the model's whole
+    context), so that one engine serves them all."""
+    cap = step.spec.benchmark.decoding.max_model_len
+    return step.spec.checkpoint.key, cap is not None, -(cap or 0)
+
+
+def judge_engine(step: Step) -> tuple:
+    """Scorings sort by judge model."""
+    return (step.spec.judge.model.key if step.spec.judge else "",)
 
 
 def _engine_group(step: Step) -> tuple:
-    """Steps that load the same model sort together: a checkpoint's generations (the largest context cap first,
-    None being the model's whole context), then scorings by judge model."""
-    if step.kind == "generate":
-        cap = step.spec.benchmark.decoding.max_model_len
-        return step.spec.checkpoint.key, cap is not None, -(cap or 0)
-    if step.kind == "score":
-        return (step.spec.judge.model.key if step.spec.judge else "",)
-    return ()
+    loads = KINDS[step.kind].loads
+    return KINDS[step.kind].call("loads", step) if loads else ()
 
 
 def reuse_order(steps: list[Step]) -> list[Step]:
     """``steps`` (in dependency order) reordered so that a model, once loaded, serves every step that needs it
     before the next is loaded: by stage, then by the model a step loads, then as planned."""
     order = {s.id: i for i, s in enumerate(steps)}
-    return sorted(steps, key=lambda s: (STAGE[s.kind], _engine_group(s), order[s.id]))
-
-
-def plan_scores(scores: list[ScoreSpec]) -> list[Step]:
-    """Unique steps for ``scores``, each after the steps it depends on."""
-    planner = Planner()
-    for s in scores:
-        planner.score(s)
-    return list(planner.steps.values())  # insertion order is a topological order
+    return sorted(steps, key=lambda s: (KINDS[s.kind].stage, _engine_group(s), order[s.id]))

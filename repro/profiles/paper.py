@@ -73,6 +73,8 @@ class PaperProfile(Profile):
         "Llama-Guard runs passed strings and so had a double BOS (REPRO_SPEC E15).",
     )
 
+    verdict_note = ""  # the paper's own settings: nothing to say above the verdicts
+
     def model(self, paper_model: ModelSpec) -> ModelSpec:
         return paper_model
 

@@ -60,6 +60,8 @@ class ReducedProfile(PaperProfile):
     )
 
     figure_note = "reduced profile: a subset of the paper's evaluation (see deviations)"
+    verdict_note = ("reduced profile: fewer checkpoints, seeds and tokens than the paper (see the figures' "
+                    "deviations); a claim near its tolerance may flip on that alone.")
 
     @property
     def store_name(self) -> str:

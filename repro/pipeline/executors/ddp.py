@@ -91,16 +91,16 @@ def main(argv: list[str]) -> None:
     out = Path(out)
     step = pickle.loads(Path(step_file).read_bytes())
 
-    from repro.pipeline.executors.determinism import apply_determinism
-    from repro.pipeline.executors.step import seed_everything
-    from repro.pipeline.runners import RUNNERS, Runtime
+    from repro.pipeline.executors.determinism import apply_determinism, seed_everything
+    from repro.pipeline.kinds import kind
+    from repro.pipeline.runners import Runtime
     from repro.pipeline.store import ArtifactStore, atomic_write_json
 
     apply_determinism()
     seed_everything(step.spec.seed)  # every rank builds the same adapter init (DDP then broadcasts rank 0's)
     runtime = Runtime(ArtifactStore(Path(root), profile))
     if int(os.environ.get("RANK", "0")) == 0:
-        facts = RUNNERS["train"](step, out, runtime) or {}
+        facts = kind(step.kind).call("run", step, out, runtime) or {}
         atomic_write_json(out / ".ddp-facts.json", facts)
         return
     # Other ranks train in lockstep and leave the checkpoint checks and reports to rank 0, which

@@ -17,7 +17,7 @@ Left off because they cost real time, and recorded either way:
 - ``VLLM_BATCH_INVARIANT=1`` (vLLM 0.32, compute capability >= 8.0): outputs independent of batch
   composition, at a throughput cost. Without it a sampled sequence can change with what else is
   in the batch, with the tensor-parallel size and with the GPU model, even at a fixed seed
-  (STYLE.md complaint 3); the GPU model, count and tensor-parallel size are in every manifest.
+  ; the GPU model, count and tensor-parallel size are in every manifest.
 """
 
 from __future__ import annotations
@@ -57,3 +57,11 @@ def determinism_settings() -> dict:
         "float32_matmul_precision": torch.get_float32_matmul_precision(),
     })
     return out
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch before a training run builds its model: LoRA's A matrices are
+    initialised when the adapter is attached, before the Trainer seeds anything itself."""
+    from transformers import set_seed
+
+    set_seed(seed)

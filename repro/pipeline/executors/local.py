@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from repro.errors import ReproError
 from repro.pipeline.executors.step import pending, run_one
-from repro.pipeline.plan import Step
+from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
 
 

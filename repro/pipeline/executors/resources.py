@@ -1,24 +1,24 @@
-"""What one step asks a scheduler for (GPUs, CPUs, memory, wall time), from its spec.
+"""What one step asks a scheduler for (GPUs, CPUs, memory, wall time), derived from the cost model.
 
-Estimates, not measurements: memory from parameter counts (bf16 weights 2 bytes/parameter; full
-fine-tuning in pure bf16 keeps weights, gradients and both AdamW states in bf16, 8 bytes/parameter,
-about 118 GB for the 14B model: REPRO_SPEC F), time from step counts and the decoding throughputs
-REPRO_SPEC F assumes (about 2.5k tokens/s for 14B, 5k for 7B per GPU), doubled. A step that
-outlives its request is requeued by the Slurm executor and resumes from what it wrote, so a low
-guess costs a requeue, not the work.
+Wall time is the cost model's estimate of the step (``repro.pipeline.cost``) times ``TIME_MARGIN``, plus
+``START_SLACK_MIN`` for the job's own start; GPUs are as many as the step's memory needs (the model's
+parameters from its registry entry: bf16 weights 2 bytes each; full fine-tuning in pure bf16 holds weights,
+gradients and both AdamW states, 8 bytes each, about 118 GB for the 14B model). A step that outlives its request
+is requeued by the Slurm executor and resumes from what it wrote, so a low guess costs a requeue, not the work.
+Each step kind's request function is named by its record in ``repro.pipeline.kinds``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
-from repro.pipeline.plan import Step
-from repro.specs import CheckpointSpec, GenerationSpec, ModelSpec, ScoreSpec, TrainSpec
+from repro.pipeline.cost import Estimate, estimate, training_state_gb
+from repro.pipeline.kinds import kind
+from repro.pipeline.steps import Step
 
-# Assumed mean generated tokens per sample, by benchmark (REPRO_SPEC F's guesses); else 30% of the cap.
-MEAN_NEW_TOKENS = {"aime24": 12_000, "gpqa_diamond": 6_000, "humaneval_plus": 3_000, "mbpp_plus": 3_000}
+TIME_MARGIN = 2.0  # requested wall time over the estimate: the estimates' throughputs are guesses
+START_SLACK_MIN = 15  # a job's own start: environment, imports, staging checks
 USABLE = 0.95  # of a GPU's memory, after the CUDA context
 ACTIVATIONS_GB = 8  # training activations of ~300-token sequences at batch <= 2, allocator slack
 KV_CACHE_GB = 20  # vLLM: a KV cache worth having beside the weights
@@ -33,96 +33,77 @@ class Resources:
     why: str  # the estimate in words, for `--dry-run` listings and job comments
 
 
-def billions(model: ModelSpec) -> float:
-    """Parameters in billions: from the registry's size (2 bytes each), else the name ("...-14B"); 0 for tiny models."""
-    if model.local:
-        return 0.0
-    from repro.assets.registry import asset_size
-
-    size = asset_size(model)
-    if size:
-        return size[0] / 2e9
-    m = re.search(r"(\d+(?:\.\d+)?)B\b", model.name)
-    return float(m.group(1)) if m else 8.0
-
-
 def _gpus_for(gb: float, gpu_mem_gb: int) -> int:
     """GPUs whose usable memory (95%) holds ``gb``."""
     return max(1, math.ceil(gb / (gpu_mem_gb * USABLE)))
 
 
-def _train(spec: TrainSpec, gpu_mem_gb: int, processes: int) -> Resources:
-    b = billions(spec.model)
-    rows = spec.data.limit or spec.data.n_rows or 1000
-    steps = math.ceil(rows / spec.batch_size) * spec.epochs
-    if b == 0:
-        return Resources(0, 2, 8, 20, f"tiny model, {steps} steps on CPU")
-    if spec.parsed.is_lora:
+def _minutes(est: Estimate, gpus: int = 1) -> int:
+    hours = est.gpu_hours / gpus if est.gpu_hours else est.cpu_hours
+    return math.ceil(TIME_MARGIN * hours * 60 + START_SLACK_MIN)
+
+
+def cpu_request(step: Step, est: Estimate, gpu_mem_gb: int, processes: int) -> Resources:
+    return Resources(0, 2, 8, _minutes(est), f"{step.kind} on CPU: {est.basis}")
+
+
+def train_request(step: Step, est: Estimate, gpu_mem_gb: int, processes: int) -> Resources:
+    model = step.spec.model
+    if model.local:
+        return cpu_request(step, est, gpu_mem_gb, processes)
+    b = model.params_b
+    if step.spec.parsed.is_lora:
         gpus = processes * _gpus_for(2 * b + ACTIVATIONS_GB, gpu_mem_gb)  # each data-parallel process holds the base
-        sec_per_step = 0.02 * b
-        why = f"LoRA: bf16 base {2 * b:.0f} GB; {steps} steps x ~{sec_per_step:.2f} s"
+        why = f"LoRA: bf16 base {2 * b:.0f} GB per process"
+        minutes = math.ceil(TIME_MARGIN * est.gpu_hours * 60 / processes + START_SLACK_MIN)
     else:
-        need = 8 * b  # bf16 weights + grads + two AdamW states, all bf16 (pure bf16, no master copy)
+        need = training_state_gb(model)
         gpus = _gpus_for(need + ACTIVATIONS_GB, gpu_mem_gb)  # one process; device_map="auto" spreads the layers
-        sec_per_step = 0.05 * b
-        why = f"full: {need:.0f} GB of weights, grads and AdamW states over {gpus} GPU(s); {steps} steps x ~{sec_per_step:.2f} s"
-    minutes = 2 * steps * sec_per_step / 60 / max(1, processes) + 20
-    return Resources(gpus, 8 * gpus, int(max(64, 2.5 * 2 * b)), math.ceil(minutes), why)
+        why = f"full: {need:.0f} GB of weights, grads and AdamW states over {gpus} GPU(s)"
+        minutes = _minutes(est)
+    return Resources(gpus, 8 * gpus, int(max(64, 5 * b)), minutes, f"{why}; {est.basis}")
 
 
-def _merge(ckpt: CheckpointSpec) -> Resources:
-    b = billions(ckpt.model)
-    if b == 0:
-        return Resources(0, 1, 4, 10, "tiny model merge on CPU")
-    return Resources(0, 8, int(2 * 2 * b + 16), 45, f"bf16 merge on CPU: base and merged copy, {4 * b:.0f} GB")
+def merge_request(step: Step, est: Estimate, gpu_mem_gb: int, processes: int) -> Resources:
+    model = step.spec.model
+    if model.local:
+        return cpu_request(step, est, gpu_mem_gb, processes)
+    return Resources(0, 8, int(4 * model.params_b + 16), _minutes(est),
+                     f"bf16 merge on CPU: base and merged copy, {4 * model.params_b:.0f} GB")
 
 
-def _weights_analysis(kind: str, spec, gpu_mem_gb: int) -> Resources:
-    """SVDs of the base weights (OrthoMerge, Figs. 1 and 7): minutes on a GPU for all 336 matrices (REPRO_SPEC F)."""
-    model = getattr(spec, "model", None) or spec.checkpoint.model
-    b = billions(model)
-    if b == 0:
-        return Resources(0, 2, 8, 15, f"{kind} of a tiny model on CPU")
-    return Resources(1, 8, int(4 * 2 * b + 16), 90, f"{kind}: SVDs of {b:.0f}B parameters' weight matrices, "
-                     "base and update in fp32 one matrix at a time")
+def weights_request(step: Step, est: Estimate, gpu_mem_gb: int, processes: int) -> Resources:
+    """SVDs of the base weights (OrthoMerge, Figs. 1 and 7), one matrix at a time in fp32."""
+    model = getattr(step.spec, "model", None) or step.spec.checkpoint.model
+    if model.local:
+        return cpu_request(step, est, gpu_mem_gb, processes)
+    return Resources(1, 8, int(8 * model.params_b + 16), _minutes(est), f"{step.kind}: {est.basis}")
 
 
-def _generate(gen: GenerationSpec, gpu_mem_gb: int) -> Resources:
-    b = billions(gen.checkpoint.model)
-    dec = gen.benchmark.decoding
-    n_rows = gen.benchmark.data.limit or gen.benchmark.data.n_rows or 500
-    samples = n_rows * dec.n
-    if b == 0 or gen.backend != "vllm":
-        return Resources(0, 2, 8, 30, f"{samples} short samples with HF generate on CPU")
-    mean_tokens = min(dec.max_new_tokens, MEAN_NEW_TOKENS.get(gen.benchmark.name, 0.3 * dec.max_new_tokens))
-    tokens_per_s = 2_500 * 14 / max(b, 1.0)
-    gpus = _gpus_for(2 * b + KV_CACHE_GB, gpu_mem_gb)
-    minutes = 2 * samples * mean_tokens / tokens_per_s / 60 / gpus + 15
-    return Resources(gpus, 8 * gpus, 64, math.ceil(minutes),
-                     f"{samples} samples x ~{mean_tokens:.0f} tokens at ~{tokens_per_s:.0f} tokens/s per GPU")
+def generate_request(step: Step, est: Estimate, gpu_mem_gb: int, processes: int) -> Resources:
+    gen = step.spec
+    model = gen.checkpoint.model
+    if model.local or gen.backend != "vllm":
+        return cpu_request(step, est, gpu_mem_gb, processes)
+    gpus = _gpus_for(2 * model.params_b + KV_CACHE_GB, gpu_mem_gb)
+    return Resources(gpus, 8 * gpus, 64, _minutes(est, gpus), est.basis)
 
 
-def _score(score: ScoreSpec, gpu_mem_gb: int) -> Resources:
-    judge = score.judge
+def score_request(step: Step, est: Estimate, gpu_mem_gb: int, processes: int) -> Resources:
+    judge = step.spec.judge
     if judge is None or judge.model.local or judge.backend != "vllm":
-        return Resources(0, 2, 8, 20, f"{score.scorer} on CPU")
-    b = billions(judge.model)
-    return Resources(_gpus_for(2 * b + KV_CACHE_GB, gpu_mem_gb), 8, 64, 45, f"judge {judge.model.label} with vLLM")
+        return cpu_request(step, est, gpu_mem_gb, processes)
+    gpus = _gpus_for(2 * judge.model.params_b + KV_CACHE_GB, gpu_mem_gb)
+    return Resources(gpus, 8, 64, _minutes(est, gpus), f"judge {judge.model.label} with vLLM: {est.basis}")
 
 
 def step_resources(step: Step, gpu_mem_gb: int = 80, train_processes: int = 1) -> Resources:
-    """The request for ``step`` on GPUs of ``gpu_mem_gb`` each (80: H100; 141: H200), training
-    with up to ``train_processes`` data-parallel processes where the run's batch allows it."""
-    if step.kind == "train":
+    """The request for ``step`` on GPUs of ``gpu_mem_gb`` each (80: H100; 141: H200), training with up to
+    ``train_processes`` data-parallel processes where the run's batch allows it."""
+    record = kind(step.kind)
+    processes = 1
+    if record.data_parallel and train_processes > 1:
         from repro.pipeline.executors.ddp import data_parallel_processes
 
-        return _train(step.spec, gpu_mem_gb, data_parallel_processes(step.spec, train_processes))
-    if step.kind == "merge":
-        return _merge(step.spec)
-    if step.kind in ("orthomerge", "geometry"):
-        return _weights_analysis(step.kind, step.spec, gpu_mem_gb)
-    if step.kind == "generate":
-        return _generate(step.spec, gpu_mem_gb)
-    if step.kind == "score":
-        return _score(step.spec, gpu_mem_gb)
-    return Resources(0, 1, 4, 10, f"{step.kind} on CPU")
+        processes = data_parallel_processes(step.spec, train_processes)
+    return record.call("request", step, estimate(step), gpu_mem_gb, processes)

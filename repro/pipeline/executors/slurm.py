@@ -32,7 +32,7 @@ from rich.console import Console
 from repro.errors import ReproError
 from repro.pipeline.executors.resources import Resources, step_resources
 from repro.pipeline.executors.step import dep_done, pending, run_one
-from repro.pipeline.plan import Step
+from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore, atomic_write_json
 
 # Slurm states in which a job may still finish its step (sacct/squeue names).

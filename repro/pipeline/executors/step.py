@@ -14,14 +14,13 @@ import time
 
 from repro import faults
 from repro.errors import ReproError, fs_error
+from repro.pipeline.executors.determinism import seed_everything
 from repro.pipeline.integrity import intact, step_state
-from repro.pipeline.plan import Step
+from repro.pipeline.kinds import kind
 from repro.pipeline.provenance import provenance
+from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
 from repro.specs import to_jsonable
-
-# Parts of an interrupted step that the step itself knows how to resume from.
-RESUMABLE = {"train": ("checkpoint-",), "generate": ("seed-",)}
 
 
 def step_status(store: ArtifactStore, step: Step, states: dict | None = None) -> str:
@@ -68,14 +67,6 @@ def job_id() -> str | None:
     return os.environ.get("SLURM_JOB_ID") or os.environ.get("SUBMITIT_LOCAL_JOB_ID")
 
 
-def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch before a training run builds its model: LoRA's A matrices are
-    initialised when the adapter is attached, before the Trainer seeds anything itself."""
-    from transformers import set_seed
-
-    set_seed(seed)
-
-
 def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local",
             train_processes: int = 1) -> dict | None:
     """Run ``step`` unless it is finished; return the facts its runner reported (None: it was finished already,
@@ -97,8 +88,7 @@ def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local",
 
 
 def _run_locked(step: Step, d, store: ArtifactStore, runtime, executor: str, train_processes: int) -> dict | None:
-    from repro.pipeline.runners import RUNNERS
-
+    record = kind(step.kind)
     state = step_state(store, step)
     if state.done:  # finished, intact and fresh: by another process while we waited, or before
         return None
@@ -106,13 +96,13 @@ def _run_locked(step: Step, d, store: ArtifactStore, runtime, executor: str, tra
     if state.status in ("damaged", "stale"):
         redone = {"status": state.status, "problems": state.problems}
         d.invalidate(state.bad_files if state.status == "damaged" else None)
-    d.reset(keep=RESUMABLE.get(step.kind, ()))
+    d.reset(keep=record.resumable)
     faults.point("step.start")
     started, t0 = _now(), time.time()
-    if step.kind == "train":
+    if record.seeded:
         seed_everything(step.spec.seed)
     processes = 1
-    if step.kind == "train" and train_processes > 1:
+    if record.data_parallel and train_processes > 1:
         from repro.pipeline.executors.ddp import data_parallel_processes, run_train_distributed
 
         processes = data_parallel_processes(step.spec, train_processes)
@@ -120,7 +110,7 @@ def _run_locked(step: Step, d, store: ArtifactStore, runtime, executor: str, tra
         facts = run_train_distributed(step, d.path, store, processes)
     else:
         runtime.begin_step()
-        facts = RUNNERS[step.kind](step, d.path, runtime) or {}
+        facts = record.call("run", step, d.path, runtime) or {}
         facts = {**facts, **runtime.step_facts()}
     faults.point("step.written")
     inputs = {dep: intact(store.step_dir(*dep.split("/", 1)).path).digest for dep in step.deps}

@@ -1,4 +1,5 @@
-"""One function per step kind: read the inputs, call the stage package, write the outputs.
+"""One function per step kind (named by its record in ``repro.pipeline.kinds``): read the inputs, call the stage
+package, write the outputs.
 
 Each runner writes only inside its own step directory and returns a dict of facts for the
 manifest. Interrupted steps: training resumes from its last whole checkpoint; generation
@@ -11,13 +12,8 @@ resumes seed by seed; the others are cheap and start over.
     geometry.py  geometry (Figs. 1, 7 analyses) and orthomerge (+ read_geometry for figures)
 """
 
-from repro.pipeline.runners.build import run_asset, run_merge, run_train
-from repro.pipeline.runners.generate import run_generate
-from repro.pipeline.runners.geometry import read_geometry, run_geometry, run_orthomerge
+from repro.pipeline.runners.geometry import read_geometry
 from repro.pipeline.runners.runtime import Runtime
-from repro.pipeline.runners.score import read_score, run_score
+from repro.pipeline.runners.score import read_score
 
-RUNNERS = {"asset": run_asset, "train": run_train, "merge": run_merge, "generate": run_generate, "score": run_score,
-           "geometry": run_geometry, "orthomerge": run_orthomerge}
-
-__all__ = ["RUNNERS", "Runtime", "read_geometry", "read_score"]
+__all__ = ["Runtime", "read_geometry", "read_score"]

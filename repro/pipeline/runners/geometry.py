@@ -6,10 +6,11 @@ import math
 from pathlib import Path
 
 from repro.pipeline import integrity
+from repro.pipeline.kinds import kind
 from repro.pipeline.locate import adapter_or_full_dir, model_dir
-from repro.pipeline.plan import Step
 from repro.pipeline.runners.runtime import Runtime
 from repro.pipeline.runners.score import AGAIN
+from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
 from repro.specs import GeometrySpec, OrthoMergeCheckpointSpec
 
@@ -52,7 +53,8 @@ def run_orthomerge(step: Step, out: Path, rt: Runtime) -> dict:
     ckpt: OrthoMergeCheckpointSpec = step.spec
     om = ckpt.orthomerge
     adapter = adapter_or_full_dir(rt.store, ckpt)
-    report = orthomerge_checkpoint(model_dir(rt.store, ckpt.model), adapter, out / "model", om.variant, om.k,
+    report = orthomerge_checkpoint(model_dir(rt.store, ckpt.model), adapter, out / kind("orthomerge").output,
+                                   om.variant, om.k,
                                    om.lam, ckpt.model.dtype)
     atomic_write_json(out / "orthomerge.json", _finite(report))
     left = [m["left_in_top_k_columns"] for m in report["modules"]]
