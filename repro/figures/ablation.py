@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from repro.figures import frontier
 from repro.figures.catalog import CATALOG
+from repro.figures.recipe import FigureRecipe, Panel
 from repro.profiles import Profile
 from repro.specs import ModelSpec, TrainSpec
-from repro.specs.figure import FigureRecipe, Panel
 
 # Distinct, colour-blind-safe colours in series order (the paper's own palette is not published).
 PALETTE = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:gray")

@@ -13,10 +13,10 @@ from pathlib import Path
 from repro.assets.registry import R1_QWEN_7B, R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.catalog import CATALOG
+from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
 from repro.specs import ModelSpec
-from repro.specs.figure import FigureRecipe
 
 NUMBER = 2
 MODELS = (R1_QWEN_7B, R1_QWEN_14B)

@@ -14,9 +14,9 @@ from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.ablation import variant_panels
 from repro.figures.catalog import CATALOG
+from repro.figures.recipe import FigureRecipe, Panel, Point, Series
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
-from repro.specs.figure import FigureRecipe, Panel, Point, Series
 
 NUMBER = 3
 MODEL = R1_QWEN_14B

@@ -12,9 +12,9 @@ from pathlib import Path
 from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.ablation import variants_recipe
+from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
-from repro.specs.figure import FigureRecipe
 
 NUMBER = 4
 VARIANTS = [("QKVO&MLP", "lora_qkvo_mlp_r1"), ("MLP", "lora_mlp_r1")]

@@ -14,9 +14,9 @@ from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.ablation import variants_recipe
 from repro.figures.fig02 import CODE_DEVIATION
+from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
-from repro.specs.figure import FigureRecipe
 
 NUMBER = 5
 VARIANTS = [("MLP", "lora_mlp_r1"), ("up_proj", "lora_up_proj_only_r1"), ("gate_proj", "lora_gate_proj_only_r1"),

@@ -13,9 +13,9 @@ from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.ablation import variants_recipe
 from repro.figures.fig02 import CODE_DEVIATION
+from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
-from repro.specs.figure import FigureRecipe
 
 NUMBER = 6
 MODEL = R1_QWEN_14B

@@ -14,11 +14,11 @@ from repro.assets.registry import R1_QWEN_14B
 from repro.errors import ReproError
 from repro.figures.catalog import CATALOG
 from repro.figures.plot import profile_note, write_figure_dir
+from repro.figures.recipe import FigureRecipe
 from repro.pipeline.runners import read_geometry
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
 from repro.specs import GeometrySpec
-from repro.specs.figure import FigureRecipe
 
 NUMBER = 7
 MODEL = R1_QWEN_14B

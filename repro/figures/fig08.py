@@ -15,10 +15,10 @@ from pathlib import Path
 from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.catalog import CATALOG
+from repro.figures.recipe import FigureRecipe, Panel
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
 from repro.specs import OrthoMergeCheckpointSpec, OrthoMergeSpec
-from repro.specs.figure import FigureRecipe, Panel
 
 NUMBER = 8
 MODEL = R1_QWEN_14B

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from repro.figures import frontier
 from repro.figures.fig02 import CODE_DEVIATION, base_full_lora_recipe
+from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
-from repro.specs.figure import FigureRecipe
 
 NUMBER = 9
 BENCHMARKS = ("humaneval", "mbpp")

@@ -12,9 +12,9 @@ from pathlib import Path
 from repro.assets.registry import R1_LLAMA_8B
 from repro.figures import frontier
 from repro.figures.fig02 import base_full_lora_recipe
+from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
-from repro.specs.figure import FigureRecipe
 
 NUMBER = 10
 BENCHMARKS = ("aime24",)

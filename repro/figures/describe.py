@@ -1,12 +1,12 @@
 """A figure's fully resolved recipe as plain data: every run, checkpoint, generation and scoring
-with every setting, for ``repro show`` (and reviewers diffing it against REPRO_SPEC.md)."""
+with every setting, for ``repro show`` (and reviewers diffing it against docs/settings.md)."""
 
 from __future__ import annotations
 
 import math
 
+from repro.figures.recipe import FigureRecipe
 from repro.specs import GeometrySpec, ScoreSpec, TrainSpec, to_jsonable
-from repro.specs.figure import FigureRecipe
 
 
 def describe_train(t: TrainSpec) -> dict:

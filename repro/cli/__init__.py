@@ -1,0 +1,13 @@
+"""The ``repro`` command line: one module per command, each a thin layer over figures, profiles and the pipeline.
+
+    app.py           the Typer app, its consoles, the entry point (one error line, exit 2)
+    common.py        options, recipes, the store, piped-friendly tables
+    list_figures.py  repro list          show.py   repro show      plan.py    repro plan
+    figure.py        repro figure, repro train                     score.py   repro score
+    fetch.py         repro fetch         check.py  repro check     verify.py  repro verify
+"""
+
+from repro.cli import check, fetch, figure, list_figures, plan, score, show, verify  # noqa: F401  (registration)
+from repro.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,38 @@
+"""The Typer application every command module registers on, its two consoles, and the entry point: a
+ReproError, or a file-system condition (full disk, read-only, permission denied), is one ``error:`` line and
+exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from repro.errors import ReproError, fs_error
+
+# The order `repro --help` lists the commands in: a reviewer's path through them.
+ORDER = ("list", "show", "plan", "figure", "verify", "check", "train", "score", "fetch")
+
+
+class _Ordered(TyperGroup):
+    def list_commands(self, ctx) -> list[str]:
+        return sorted(super().list_commands(ctx), key=lambda c: ORDER.index(c) if c in ORDER else len(ORDER))
+
+
+app = typer.Typer(cls=_Ordered, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="Reproduce 'LoRA is All You Need for Safety Alignment of Reasoning LLMs', figure by figure.")
+out = Console()
+err = Console(stderr=True)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=True)
+    except Exception as exc:
+        error = exc if isinstance(exc, ReproError) else fs_error(exc, "writing outputs")
+        if error is None:
+            raise
+        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        sys.exit(2)
