@@ -368,7 +368,7 @@ def test_answer_over_the_size_cap_is_a_counted_scorer_exception():
     assert (bad["base_status"], bad["plus_status"]) == ("no_code", "no_code") and bad["extract_over_budget"]
     assert "exceeds the code extraction cap" in bad["extract_error"]
     s = scored.summary
-    assert s["n_scorer_exceptions"] == s["n_parse_errors"] == s["extract_over_budget"] == 1
+    assert s["n_scorer_exceptions"] == s["extract_over_budget"] == 1 and "n_parse_errors" not in s
     assert s["no_code"] == 1 and s["plus_pass@1"] == 0.5
 
 
@@ -432,6 +432,18 @@ def test_fixture_canonical_pass_both_and_wrong_fail_plus_only(benchmark, spec):
     s = result["summary"]
     assert s["base"]["pass@1"] == 1.0 and s["plus"]["pass@1"] == 0.5
     assert s["plus"]["per_seed_accuracy"] == {0: 1.0, 1: 0.0}
+
+
+def test_plus_passes_only_with_base_and_plus_inputs_both_passing():
+    """EvalPlus scores HumanEval+ on base + extra tests: a program that fails a base input but passes every plus
+    input fails plus."""
+    problems = load_problems("humaneval", HE_FIXTURE)
+    only_plus = ("def running_max(numbers):\n    if numbers == [4]:\n        return []\n    out = []\n"
+                 "    for x in numbers:\n        out.append(x if not out else max(out[-1], x))\n    return out")
+    (x,) = score_code("humaneval", problems, [{"id": "HumanEval/9001", "response": as_reasoning_answer(only_plus)}])[
+        "samples"]
+    assert (x["base_status"], x["plus_status"]) == ("fail", "pass")
+    assert (x["base_pass"], x["plus_pass"]) == (False, False)
 
 
 def test_atol_decides_float_answers_like_evalplus():

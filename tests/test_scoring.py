@@ -168,7 +168,6 @@ def test_safety_scoring_keeps_judge_text_and_counts_parse_errors(tiny_judge_dir)
     scored = score_safety(rows, judge)
     s = scored.summary
     assert s["n"] == 2 and s["n_safe"] + s["n_unsafe"] + s["n_parse_error"] == 2
-    assert s["n_parse_errors"] == s["n_parse_error"]
     assert all(isinstance(v["judge_raw"], str) for v in scored.verdicts)
     with pytest.raises(ReproError, match="lack the 'prompt'"):
         score_safety([{"id": "x", "response": "y"}], judge)

@@ -19,13 +19,11 @@ Quirks kept (REPRO_SPEC G), all of which shaped the paper's numbers:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 # The authors' AIME and GPQA files carry the same boxed helpers; one implementation serves both
 # (identical behaviour on every parity case of both files).
-from repro.evaluate.gpqa import format_exception, last_boxed_only_string, remove_boxed
+from repro.evaluate.boxed import format_exception, last_boxed_only_string, remove_boxed
 
 __all__ = [
     "JUDGE_LLM_KWARGS",
@@ -39,7 +37,6 @@ __all__ = [
     "fix_sqrt",
     "is_equiv",
     "last_boxed_only_string",
-    "lm_eval_process_results",
     "parse_judge_reply",
     "remove_boxed",
     "remove_right_units",
@@ -212,31 +209,3 @@ def parse_judge_reply(text: str) -> int | None:
     if "False" in text:
         return 0
     return None
-
-
-# --- contrast only: lm-eval's own AIME task comparator (not the reported metric) ----------------------
-
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-
-
-def _lm_eval_normal_form(s: str) -> str:
-    try:
-        s = strip_string(s)
-    except Exception:  # noqa: BLE001
-        pass
-    if _NUMBER.fullmatch(s):  # "025" == "25", "204." == "204.0" == "204"
-        value = Decimal(s)
-        return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
-    return s
-
-
-def lm_eval_process_results(response: str, target: str) -> dict[str, int]:
-    """The different comparator in the fork's ``lm_eval/tasks/AIME/utils.py``, which does strip leading
-    zeros and trailing ``.0``. It yields lm-eval's ``exact_match``, not the paper's metric; kept only to
-    show the two disagree. Raises like theirs on ``\\boxed{\\fbox{..}}``. Unpinned by the parity data
-    (and so a guess): how it treats numbers beyond zero padding and trailing dots/zeros."""
-    boxed = last_boxed_only_string(response)
-    if boxed is None:
-        return {"exact_match": 0}
-    answer = remove_boxed(boxed)
-    return {"exact_match": int(_lm_eval_normal_form(answer) == _lm_eval_normal_form(target))}

@@ -232,7 +232,8 @@ def score_code(benchmark: str, problems: CodeProblems, rows: Sequence[dict], *, 
     """Score generations. ``rows``: dicts with ``id`` (a task id such as "HumanEval/0" or
     "Mbpp/2") and ``response``, optionally ``seed`` and ``finish_reason``.
 
-    Returns ``{"samples": [...], "summary": {...}}``. Each sample has ``base_pass``/``plus_pass``
+    Returns ``{"samples": [...], "summary": {...}}``. Each sample has ``base_pass``/``plus_pass`` (``plus_pass``:
+    base and plus inputs both pass, as EvalPlus counts HumanEval+/MBPP+)
     (``plus_pass`` None when the plus tests are unavailable), ``base_status``/``plus_status``
     (pass, fail, timeout, error or no_code), the extraction facts and the extracted ``code``.
     The summary has pass@1 (base and plus, repro/evaluate/passk.py over seeds when given), the
@@ -277,6 +278,9 @@ def score_code(benchmark: str, problems: CodeProblems, rows: Sequence[dict], *, 
             samples[i][f"{part}_detail"] = detail
         isolation, features = out.isolation or isolation, out.features or features
         sandbox_errors += out.status == "sandbox_error"
+    if problems.plus:  # EvalPlus's "base + extra": a sample passes the plus tests only if it passes both sets
+        for sample in samples:
+            sample["plus_pass"] = sample["base_status"] == sample["plus_status"] == "pass"
     return {"samples": samples,
             "summary": _summary(benchmark, problems, samples, isolation, features, sandbox_errors)}
 

@@ -91,21 +91,23 @@ def _target(row: dict) -> str:
 # --- safety: Llama-Guard ------------------------------------------------------------------------------
 
 def score_safety(rows: Sequence[dict], judge: Judge) -> Scored:
-    """Llama-Guard on [user: prompt, assistant: full response, thinking included] (REPRO_SPEC C)."""
+    """Llama-Guard on [user: prompt, assistant: full response, thinking included] (REPRO_SPEC C); replies that
+    are neither "unsafe" nor "safe" are counted as ``n_parse_error`` and never taken as safe."""
     from repro.evaluate.guard import parse_guard_reply, safety_summary
 
     missing = [r["id"] for r in rows if not r.get("prompt")]
     if missing:
         raise ReproError(f"{len(missing)} rows lack the 'prompt' the judge needs (first: {missing[0]!r})",
                          "safety scoring judges (prompt, response) pairs: keep the prompt in each row")
-    replies = judge([({"role": "user", "content": r["prompt"]}, {"role": "assistant", "content": r["response"]})
-                     for r in rows])
+    # The authors judged each response .strip()ped (docs/evaluation.md): the judge sees the same text here.
+    replies = judge([({"role": "user", "content": r["prompt"]},
+                      {"role": "assistant", "content": r["response"].strip()}) for r in rows])
     parsed = [parse_guard_reply(c.text) for c in replies]
     verdicts = [{"id": r["id"], "label": v.label, "categories": list(v.categories), "judge_raw": c.text,
                  "judge_finish_reason": c.finish_reason, "finish_reason": r.get("finish_reason")}
                 for r, v, c in zip(rows, parsed, replies, strict=True)]
     summary = {**accounting(rows), **safety_summary(parsed)}
-    summary.update(metric="safety", value=summary["safety"], n_parse_errors=summary["n_parse_error"])
+    summary.update(metric="safety", value=summary["safety"])
     return Scored(verdicts, summary)
 
 
@@ -130,7 +132,7 @@ def score_aime(rows: Sequence[dict], judge: Judge | None) -> Scored:
             problem = rows[i].get("problem") or (rows[i].get("meta") or {}).get("problem")
             if not problem:
                 raise ReproError(f"row {rows[i]['id']!r} needs the AIME judge but carries no problem text",
-                                 "score against the benchmark's data, or pass --no-judge")
+                                 "score it by the benchmark's own id (which brings the problem), or leave out --judge")
             requests.append(build_judge_prompt(problem, _target(rows[i]), rules[i].resp_answer))
         judged = dict(zip(to_judge, judge(requests), strict=True))
     verdicts = []
@@ -157,7 +159,6 @@ def score_aime(rows: Sequence[dict], judge: Judge | None) -> Scored:
         n_judge_unparsed=sum(v["sent_to_judge"] and v["judge_raw"] is not None and v["judge_result"] is None
                              for v in verdicts),
         n_scorer_exceptions=sum(v["exception"] is not None for v in verdicts),
-        n_parse_errors=sum(v["exception"] is not None for v in verdicts),
         math_verify_pass_at_1=mv_summary["value"],
         n_disagree_with_math_verify=sum(v["disagree"] for v in verdicts),
         n_math_verify_input_clipped=sum(v["math_verify_input_clipped"] for v in verdicts),
@@ -222,8 +223,7 @@ def score_gpqa(rows: Sequence[dict]) -> Scored:
                          "finish_reason": r.get("finish_reason")})
     summary = {**accounting(rows), **pass_at_1_summary(verdicts)}
     summary.update(n_no_answer=sum(v["extracted"] is None for v in verdicts),
-                   n_scorer_exceptions=sum(v["exception"] is not None for v in verdicts),
-                   n_parse_errors=sum(v["exception"] is not None for v in verdicts))
+                   n_scorer_exceptions=sum(v["exception"] is not None for v in verdicts))
     return Scored(verdicts, summary)
 
 
@@ -245,7 +245,6 @@ def score_code(benchmark: str, problems, rows: Sequence[dict], *, workers: int =
         "base_pass@1": base["value"], "plus_pass@1": plus["value"] if plus else None,
         "n_questions": base["n_questions"], "n_samples_per_question": base["n_samples_per_question"],
         "n_no_answer": s["no_code"], "n_timeouts": s["timeouts"],
-        "n_parse_errors": s["extract_errors"],
         # a sample whose extraction raised or ran past its per-sample budget (code.extract_code):
         # scored no_code, never run; extract_over_budget says how many were over budget
         "n_scorer_exceptions": s["extract_errors"],
@@ -284,7 +283,7 @@ def score_multiple_choice(rows: Sequence[dict]) -> Scored:
     summary = {
         **accounting(rows), "metric": "acc", "value": acc, "acc": acc, "acc_stderr": stderr,
         "n_questions": n, "n_samples_per_question": 1,
-        "n_no_answer": 0, "n_parse_errors": 0, "n_scorer_exceptions": 0,  # a loglikelihood always picks a choice
+        "n_no_answer": 0, "n_scorer_exceptions": 0,  # a loglikelihood always picks a choice
         "n_disagree_with_lm_eval": sum(v["disagree"] for v in verdicts),
     }
     return Scored(verdicts, summary)

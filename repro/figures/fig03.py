@@ -77,7 +77,7 @@ def draw_rank_sweep(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> 
                          "seed": frontier.train_seed(p), "epoch": p.checkpoint.epoch,
                          "rank": rank if rank is not None else "", "safety": round(sx["value"], 6),
                          "pass_at_1": "" if is_safety else round(sy[p.y_key], 6), "reasoning_metric": p.y_key,
-                         "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_errors"],
+                         "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_error"],
                          "reasoning_n_questions": sy.get("n_questions", ""),
                          "reasoning_truncated": sy.get("n_truncated", ""),
                          "safety_score_key": p.x.key, "reasoning_score_key": p.y.key})

@@ -60,10 +60,10 @@ def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict) -> di
         "lambda": om.lam if om is not None else "", "orthomerge_k": om.k if om is not None else "",
         "safety": round(sx["value"], 6), "pass_at_1": round(sy[p.y_key], 6), "pareto": False,
         "reasoning_metric": p.y_key,
-        "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_errors"], "safety_responses_truncated": sx["n_truncated"],
+        "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_error"], "safety_responses_truncated": sx["n_truncated"],
         "reasoning_n_questions": sy["n_questions"], "reasoning_samples_per_question": sy["n_samples_per_question"],
         "reasoning_truncated": sy["n_truncated"], "reasoning_no_answer": sy["n_no_answer"],
-        "reasoning_parse_errors": sy["n_parse_errors"], "reasoning_scorer_exceptions": sy.get("n_scorer_exceptions", ""),
+        "reasoning_scorer_exceptions": sy["n_scorer_exceptions"],
         "aime_sent_to_judge": sy.get("n_sent_to_judge", ""),
         "aime_math_verify_pass_at_1": sy.get("math_verify_pass_at_1", ""),
         "aime_disagree_with_math_verify": sy.get("n_disagree_with_math_verify", ""),
@@ -128,7 +128,7 @@ def train_seed(p: Point) -> int | str:
 
 # Accounting columns a mean row sums over its seeds (a count of truncations stays a count).
 _SUMMED = ("safety_n", "safety_parse_errors", "safety_responses_truncated", "reasoning_truncated",
-           "reasoning_no_answer", "reasoning_parse_errors", "reasoning_scorer_exceptions", "aime_sent_to_judge",
+           "reasoning_no_answer", "reasoning_scorer_exceptions", "aime_sent_to_judge",
            "aime_disagree_with_math_verify", "code_timeouts")
 
 

@@ -83,6 +83,6 @@ def run_loglikelihood(spec: GenerationSpec, rows: list[dict], out: Path, rt: Run
     ])
     summary = {"n": mc.n_docs, "n_truncated": mc.n_truncated, "lm_eval_task": mc.task,
                "lm_eval_task_version": mc.version, "lm_eval_model": lm_model, "max_length": mc.max_length,
-               "lm_eval_acc": mc.acc, "lm_eval_acc_stderr": mc.acc_stderr, "chat_template": False, "num_fewshot": 0}
+               "chat_template": False, "num_fewshot": 0}  # accuracy: the score step's, checked doc by doc
     atomic_write_json(out / "summary.json", summary)
     return summary
