@@ -3,7 +3,8 @@
     REPRO_ARTIFACTS   the artifact store, one sub-directory per profile store      (default: artifacts)
     REPRO_FIGURES     rendered figures, paper_figures/figNN/<profile>/             (default: paper_figures)
 
-Staged data (``REPRO_DATA_DIR``) and the Hugging Face cache (``HF_HOME``) are inputs, read by repro.assets.
+Inputs: the claims file (``REPRO_CLAIMS``, default: the source tree's paper_figures/claims.toml), staged data
+(``REPRO_DATA_DIR``) and the Hugging Face cache (``HF_HOME``), the last two read by repro.assets.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ARTIFACTS_ENV, FIGURES_ENV = "REPRO_ARTIFACTS", "REPRO_FIGURES"
+ARTIFACTS_ENV, FIGURES_ENV, CLAIMS_ENV = "REPRO_ARTIFACTS", "REPRO_FIGURES", "REPRO_CLAIMS"
+SOURCE_TREE = Path(__file__).resolve().parents[1]  # the checkout this package runs from (editable installs)
 
 
 def artifacts() -> Path:

@@ -1,7 +1,7 @@
 """AIME scorer: exact parity with the authors' math_metric_llm_eval_general.py, plus realistic outputs.
 
-Expected verdicts of the hand-written cases are derived from the documented rules (REPRO_SPEC G,
-shared/parity/README.md "AIME"), not from running the code.
+Expected verdicts of the hand-written cases are derived from the documented rules (docs/evaluation.md#parity-findings,
+docs/evaluation.md#aime-quirks), not from running the code.
 """
 
 import json

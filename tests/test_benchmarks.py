@@ -75,7 +75,7 @@ def test_unpinned_hub_dataset_is_refused_with_one_line(monkeypatch):
 
 def test_code_prompt_is_evalplus_user_turn_without_the_response_prefix(tiny_policy_dir):
     """Our user message is exactly the one EvalPlus renders; only its pre-filled assistant turn
-    (response prefix + an open ```python fence) is dropped (REPRO_SPEC C)."""
+    (response prefix + an open ```python fence) is dropped (docs/evaluation.md#overview)."""
     from evalplus.provider.utility import make_raw_chat_prompt
     from transformers import AutoTokenizer
 

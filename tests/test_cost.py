@@ -62,7 +62,7 @@ def test_generation_cost_grows_with_tokens_seeds_questions_and_model_size():
 
 
 def test_mean_length_is_the_spec_mean_at_the_paper_cap_and_below_any_cap():
-    assert cost.mean_new_tokens("aime24", 32768) == pytest.approx(12_000, rel=1e-6)  # REPRO_SPEC F
+    assert cost.mean_new_tokens("aime24", 32768) == pytest.approx(12_000, rel=1e-6)  # docs/compute.md#compute
     assert cost.mean_new_tokens("gpqa_diamond", 32768) == pytest.approx(6_000, rel=1e-6)
     assert cost.mean_new_tokens("strongreject", 2048) == pytest.approx(800, rel=1e-6)
     for cap in (1024, 8192, 16384):
@@ -70,7 +70,7 @@ def test_mean_length_is_the_spec_mean_at_the_paper_cap_and_below_any_cap():
 
 
 def test_paper_generation_token_total_per_checkpoint_matches_repro_spec_f():
-    """~25M generated tokens per checkpoint for the four reasoning benchmarks (REPRO_SPEC F)."""
+    """~25M generated tokens per checkpoint for the four reasoning benchmarks (docs/compute.md#compute)."""
     tokens = sum(PAPER_BENCHMARKS[b].data.n_rows * 8 * cost.mean_new_tokens(b, 32768)
                  for b in ("aime24", "gpqa_diamond", "humaneval", "mbpp"))
     assert 24e6 < tokens < 26e6
@@ -86,7 +86,7 @@ def test_training_cost_and_disk_scale_with_steps_mode_and_size():
     assert est(replace(lora14, epochs=5)).gpu_hours < est(lora14).gpu_hours  # 2500 vs 5000 steps
     assert est(replace(lora14, batch_size=1)).gpu_hours > est(lora14).gpu_hours  # twice the steps
     assert est(lora14).gpu_hours < est(full14).gpu_hours
-    assert 0.25 <= est(lora14).gpu_hours <= 0.75  # REPRO_SPEC F: 15-30 min + start and saves
+    assert 0.25 <= est(lora14).gpu_hours <= 0.75  # docs/compute.md#compute: 15-30 min + start and saves
     assert (est(full14).gpu, est(full7).gpu, est(lora14).gpu) == ("H200", "H100", "H100")  # 118 GB vs 61 GB
     # LoRA r=1 on the 14B MLP: 48 layers x (2 x (5120 + 13824) + (13824 + 5120)) = 2.73M adapter parameters
     assert cost.adapter_params(lora14) == 48 * 3 * (5120 + 13824)
@@ -237,13 +237,13 @@ def test_plan_all_paper_json(tmp_path, monkeypatch):
     total, summed = d["union"]["gpu_hours"], d["sum_of_figures_gpu_hours"]
     print(f"paper, all figures: {total:.0f} GPU-hours together, {summed:.0f} summed over figures, "
           f"saving {d['saving_pct']:.0f}%; disk {d['union']['disk_bytes'] / 1e12:.1f} TB")
-    assert 200 < total < 1500  # REPRO_SPEC F: hundreds of GPU-hours (a units error would be off by 60x or more)
+    assert 200 < total < 1500  # docs/compute.md#compute: hundreds of GPU-hours (a units error would be off by 60x or more)
     assert total < summed and d["saving_gpu_hours"] == pytest.approx(summed - total)
     assert d["union"]["gpu_hours_left"] == pytest.approx(total)  # nothing has run in this store
     assert sorted(f["figure"] for f in d["figures"]) == sorted(CATALOG) and not d["skipped_figures"]
     top = d["training_runs_by_sharing"][0]
     assert {2, 9} <= set(top["figures"]) and len(top["figures"]) >= 2
-    runs = {r["run"]: r["figures"] for r in d["training_runs_by_sharing"]}  # the most-shared run (REPRO_SPEC F)
+    runs = {r["run"]: r["figures"] for r in d["training_runs_by_sharing"]}  # the most-shared run (docs/compute.md#compute)
     assert runs["train R1-Distill-Qwen-14B lora_mlp_r1 (10 ep, bs 2)"] == [2, 3, 4, 5, 9, 11]
     assert set(d["union"]["gpu_hours_by_kind"]) >= {"train", "merge", "generate", "judge/score", "geometry"}
     assert d["assumptions"]["decode_tok_s_14b"]["source"].startswith("docs/compute.md")

@@ -145,7 +145,7 @@ def test_slurm_requests_and_dependencies_per_step(tmp_path):
     steps = {s.kind: s for s in plan_scores(scores)}
     full = step_resources(steps["train"], gpu_mem_gb=80)
     assert full.gpus == 2  # 118 GB of bf16 weights, grads and AdamW states: two H100s, one process
-    assert step_resources(steps["train"], gpu_mem_gb=141).gpus == 1  # one H200 (REPRO_SPEC F)
+    assert step_resources(steps["train"], gpu_mem_gb=141).gpus == 1  # one H200 (docs/compute.md#compute)
     assert step_resources(steps["train"], gpu_mem_gb=80, train_processes=2).gpus == 2  # batch 1: no data parallel
     lora = Planner()
     lora.train(PAPER.train(R1_QWEN_14B, "lora_mlp_r1"))

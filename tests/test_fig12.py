@@ -177,7 +177,7 @@ def test_fig12_renders_end_to_end_on_smoke(fig12_store, tmp_path):
     assert {r["panel"] for r in rows} == {"Qwen2-1.5B-Instruct: BoolQ", "Qwen2-1.5B-Instruct: COPA"}
     assert {r["reasoning_metric"] for r in rows} == {"value"}
     for r in rows:
-        assert 0.0 <= float(r["pass_at_1"]) <= 1.0 and 0.0 <= float(r["safety"]) <= 1.0
+        assert 0.0 <= float(r["reasoning"]) <= 1.0 and 0.0 <= float(r["safety"]) <= 1.0
         assert (r["reasoning_n_questions"], r["reasoning_samples_per_question"]) == ("8", "1")
         assert r["safety_n"] == "8"
     data = json.loads(next(p for p in files if p.suffix == ".json").read_text())

@@ -1,6 +1,6 @@
-"""Every figure's resolved paper recipe (`repro show N --profile paper --json`) against REPRO_SPEC.md
+"""Every figure's resolved paper recipe (`repro show N --profile paper --json`) against docs/README.md#what-each-document-holds
 sections A, B and E: models, modes, layer ranges, ranks, epochs, checkpoints, benchmarks, samples and
-decoding; and the sharing of training runs between figures (REPRO_SPEC F)."""
+decoding; and the sharing of training runs between figures (docs/compute.md#compute)."""
 
 import json
 
@@ -13,7 +13,7 @@ Q7, Q14 = "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "deepseek-ai/DeepSeek-R1-Di
 L8, QW = "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "Qwen/Qwen2-1.5B-Instruct"
 ALL4 = {"aime24", "gpqa_diamond", "humaneval", "mbpp"}
 
-# REPRO_SPEC A (with E11/E17's choices): figure -> (training runs, safety benchmark, reasoning benchmarks)
+# docs/figures.md#shared-conventions: figure -> (training runs, safety benchmark, reasoning benchmarks)
 EXPECTED = {
     1: ({(Q14, "full")}, None, set()),
     2: ({(Q7, "full"), (Q7, "lora_mlp_r1"), (Q14, "full"), (Q14, "lora_mlp_r1")}, "strongreject", ALL4),
@@ -118,4 +118,4 @@ def test_shared_runs_are_one_training_step_across_figures():
     users = [r.number for r in recs if any(t.key == mlp_r1[0].key for t in r.trains)]
     assert users == [2, 3, 4, 5, 9, 11]
     trains = [s for s in union if s.kind == "train"]
-    assert len(trains) == 24  # REPRO_SPEC F: 24 unique training runs
+    assert len(trains) == 24  # docs/compute.md#compute: 24 unique training runs

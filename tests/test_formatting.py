@@ -1,4 +1,4 @@
-"""DirectRefusal formatting reproduces the authors' strings exactly (shared/parity/formatting.jsonl)."""
+"""DirectRefusal formatting reproduces the authors' strings exactly (tests/golden/parity/README.md#formattingjsonl)."""
 
 import json
 from pathlib import Path

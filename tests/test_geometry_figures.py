@@ -159,7 +159,7 @@ def test_fig8_renders_every_method_with_orthomerge_points(smoke_runs):
                       ("OrthoMerge-col", 1.25)]
         for m in fig08.STYLE:  # every method has a Pareto front
             assert any(r["series_pareto"] == "True" for r in mine if r["series"] == m)
-        assert all(0 <= float(r["safety"]) <= 1 and 0 <= float(r["pass_at_1"]) <= 1 for r in mine)
+        assert all(0 <= float(r["safety"]) <= 1 and 0 <= float(r["reasoning"]) <= 1 for r in mine)
     art = root / "artifacts" / "smoke"
     reports = [json.loads(p.read_text()) for p in art.glob("train/*/train_report.json")]
     regs = [r["regularizer"] for r in reports if "regularizer" in r]

@@ -1,7 +1,7 @@
 """GPQA scorer: exact parity with the authors' mcq_metric_gpqa.py, plus realistic reasoning outputs.
 
-Expected verdicts of the hand-written cases are derived from the documented rules (REPRO_SPEC G,
-shared/parity/README.md "GPQA"), not from running the code.
+Expected verdicts of the hand-written cases are derived from the documented rules (docs/evaluation.md#parity-findings,
+docs/evaluation.md#gpqa-quirks), not from running the code.
 """
 
 import json

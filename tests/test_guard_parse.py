@@ -1,4 +1,4 @@
-"""Llama-Guard-3 reply parsing and the safety summary (REPRO_SPEC C, E.2)."""
+"""Llama-Guard-3 reply parsing and the safety summary (docs/choices.md#2-safety-score-sign)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Pass@1 over n seeded samples per question (REPRO_SPEC C)."""
+"""Pass@1 over n seeded samples per question (docs/evaluation.md#overview)."""
 
 import pytest
 

@@ -80,7 +80,7 @@ def test_figure_is_rendered_with_its_data(runs):
     assert {r["reasoning_metric"] for r in code} == {"plus_pass@1"}
     assert {r["series"] for r in rows} == {"Base", "Full", "LoRA"}
     for r in rows:
-        assert 0.0 <= float(r["safety"]) <= 1.0 and 0.0 <= float(r["pass_at_1"]) <= 1.0
+        assert 0.0 <= float(r["safety"]) <= 1.0 and 0.0 <= float(r["reasoning"]) <= 1.0
         assert int(r["safety_n"]) == 8 and int(r["reasoning_samples_per_question"]) == 2
     data = json.loads((out / "fig02.json").read_text())
     assert data["profile"] == "smoke" and data["deviations"]

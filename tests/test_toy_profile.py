@@ -76,7 +76,7 @@ def test_paper_recipes_keep_one_run_per_setting_and_no_control():
 
 def _row(series: str, checkpoint: str, seed, safety: float, y: float) -> dict:
     return {"panel": "p", "series": series, "checkpoint": checkpoint, "seed": seed, "safety": safety,
-            "pass_at_1": y, "safety_n": 150, "reasoning_truncated": 1}
+            "reasoning": y, "safety_n": 150, "reasoning_truncated": 1}
 
 
 def test_seed_rows_become_one_mean_row_with_their_range():
@@ -85,7 +85,7 @@ def test_seed_rows_become_one_mean_row_with_their_range():
     out = average_seeds(rows)
     assert [r["role"] for r in out] == ["point", "seed", "seed", "seed", "mean"]
     mean = out[-1]
-    assert mean["safety"] == pytest.approx(0.6) and mean["pass_at_1"] == pytest.approx(0.7)
+    assert mean["safety"] == pytest.approx(0.6) and mean["reasoning"] == pytest.approx(0.7)
     assert (mean["safety_min"], mean["safety_max"]) == (0.5, pytest.approx(0.7))
     assert mean["n_seeds"] == 3 and mean["safety_n"] == 450 and mean["reasoning_truncated"] == 3
     assert [r["checkpoint"] for r in plotted(out)] == ["base", "e1 (mean of 3 seeds)"]

@@ -1,4 +1,4 @@
-"""The toy world (issue 7): deterministic data, and the shipped from-scratch policy and judge behave.
+"""The toy world: deterministic data, and the shipped from-scratch policy and judge behave.
 
 Behavioural tests on the shipped fixtures (repro/assets/fixtures/toy): the base policy does
 arithmetic and complies with harmful requests; a short rank-1 LoRA safety training through the

@@ -27,7 +27,7 @@ def hub_model_path(spec: ModelSpec) -> Path:
 
 @functools.cache
 def check_tokenizer_roundtrip(model_path: Path, name: str) -> None:
-    """transformers 5 has dropped spaces when decoding some DeepSeek tokenizers (ENVIRONMENT.md):
+    """transformers 5 has dropped spaces when decoding some DeepSeek tokenizers (docs/settings.md#software-stack-and-model-facts):
     refuse to run on a tokenizer that does not round-trip plain text."""
     from transformers import AutoTokenizer
 

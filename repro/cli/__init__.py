@@ -5,9 +5,10 @@
     list_figures.py  repro list          show.py   repro show      plan.py    repro plan
     figure.py        repro figure, repro train                     score.py   repro score
     fetch.py         repro fetch         check.py  repro check     verify.py  repro verify
+    report.py        repro report
 """
 
-from repro.cli import check, fetch, figure, list_figures, plan, score, show, verify  # noqa: F401  (registration)
+from repro.cli import check, fetch, figure, list_figures, plan, report, score, show, verify  # noqa: F401  (registration)
 from repro.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -1,7 +1,7 @@
 """AIME scorer, faithful to the authors' ``math_metric_llm_eval_general.py`` (the reported metric).
 
-Re-implemented from the documented behaviour (REPRO_SPEC section C "AIME scoring", section G, and
-shared/parity/README.md "AIME quirks"), not from their source. Pipeline for one sample:
+Re-implemented from the documented behaviour (docs/evaluation.md#aime-scoring, and
+docs/evaluation.md#aime-quirks), not from their source. Pipeline for one sample:
 
   1. ``resp_answer`` = content of the last ``\\boxed`` (``\\fbox`` if no ``\\boxed``), thinking included;
      no box -> wrong, no judge call.
@@ -9,7 +9,7 @@ shared/parity/README.md "AIME quirks"), not from their source. Pipeline for one 
   3. Otherwise the boxed string alone goes to the Qwen2.5-32B-Instruct judge (:func:`build_judge_prompt`),
      whose reply is parsed by :func:`parse_judge_reply`; None counts as 0.
 
-Quirks kept (REPRO_SPEC G), all of which shaped the paper's numbers:
+Quirks kept (docs/evaluation.md#parity-findings), all of which shaped the paper's numbers:
 - no leading-zero stripping: target ``"025"`` vs ``\\boxed{25}`` fails the rule and goes to the judge;
 - ``"\\boxed "`` (space) path, truncated trailing box -> None, ``\\boxed{\\fbox{204}}`` raises
   (shared with the GPQA scorer: :mod:`repro.evaluate.gpqa`);
@@ -70,7 +70,7 @@ def fix_fracs(s: str) -> str:
 
 def fix_a_slash_b(s: str) -> str:
     """``"1/2"`` -> ``\\frac{1}{2}`` for plain integers. A non-integer side raises ValueError: only the
-    round-trip assertion is caught there (parity README AIME quirk 3), so ``is_equiv`` falls back."""
+    round-trip assertion is caught there (docs/evaluation.md#aime-quirks), so ``is_equiv`` falls back."""
     parts = s.split("/")
     if len(parts) != 2:
         return s
@@ -103,7 +103,7 @@ def fix_sqrt(s: str) -> str:
 def strip_string(s: str) -> str:
     """MATH normalisation, step for step (order matters; e.g. units go before spaces are removed).
 
-    Deliberately absent, because the authors' scorer lacks them (REPRO_SPEC G): leading-zero stripping,
+    Deliberately absent, because the authors' scorer lacks them (docs/evaluation.md#parity-findings): leading-zero stripping,
     "204." / "204.0" -> "204", and removal of \\text{..}, \\mathbf{..}, outer braces, "\\," or commas.
     """
     s = s.replace("\n", "").replace("\\!", "").replace("\\\\", "\\")
@@ -155,7 +155,7 @@ class AIMERuleVerdict:
 
 def score_aime_rule(response: str, target: str) -> AIMERuleVerdict:
     """Rule stage of the authors' loop. Where their code raises (``\\boxed{\\fbox{204}}``; it would
-    abort the run) the sample scores 0, is not judged, and the exception is recorded (REPRO_SPEC G)."""
+    abort the run) the sample scores 0, is not judged, and the exception is recorded (docs/evaluation.md#parity-findings)."""
     boxed = last_boxed_only_string(response)
     if boxed is None:
         return AIMERuleVerdict(None, False, False, 0)
@@ -203,7 +203,7 @@ def build_judge_prompt(problem: str, answer: str, model_answer: str) -> str:
 
 def parse_judge_reply(text: str) -> int | None:
     """Case-sensitive substring tests, "True" first: "Not True" -> 1, "False.\\nTrue" -> 1,
-    "TRUE"/"false"/"" -> None (counted as 0). Kept as is (REPRO_SPEC G); keep the raw text beside it."""
+    "TRUE"/"false"/"" -> None (counted as 0). Kept as is (docs/evaluation.md#parity-findings); keep the raw text beside it."""
     if "True" in text:
         return 1
     if "False" in text:

@@ -1,9 +1,9 @@
-"""Benchmark data -> chat requests with their gold targets (REPRO_SPEC C).
+"""Benchmark data -> chat requests with their gold targets (docs/evaluation.md#overview).
 
 Each benchmark renders a *user message*; the generation backend applies the model's chat
 template with the generation prompt. Prompt templates are versioned by name (``prompt`` in the
 BenchmarkSpec) so a change of wording changes every key that depends on it. The lm-eval task
-files of the evaluation issue will render the same strings (golden tests pin them).
+files (repro/evaluate/tasks) render the same strings (golden tests pin them).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ AIME_PROMPT = ("Solve the following math problem. Present the final answer in th
 GPQA_INSTRUCTION = ("You are solving a multiple-choice question. At the end, present your final answer "
                     "using the format: Final Answer: \\boxed{X}, where X is one of A, B, C, or D.")
 # EvalPlus's default instruct prefix (evalplus 0.3.1 codegen.py); the task follows in a plain fence. The
-# assistant turn is NOT pre-filled (REPRO_SPEC C: the paper removed the response prefix), so the
+# assistant turn is NOT pre-filled (docs/evaluation.md#overview: the paper removed the response prefix), so the
 # generation prompt ends with the template's "<think>\n".
 EVALPLUS_INSTRUCTION = ("Please provide a self-contained Python script that solves the following problem "
                         "in a markdown code block:")
@@ -39,7 +39,7 @@ class Item:
 
 def strongreject_items(rows: list[dict], benchmark: str = "strongreject") -> list[Item]:
     """User message = the prompt alone. Exact duplicates collapse to one item, as the authors'
-    dict keyed by prompt text did (REPRO_SPEC E3); ids are the row index of first occurrence."""
+    dict keyed by prompt text did (docs/choices.md#3-310-or-313-strongreject-prompts); ids are the row index of first occurrence."""
     seen: set[str] = set()
     items = []
     for i, row in enumerate(rows):
@@ -71,7 +71,7 @@ def gpqa_clean(text: str | None) -> str:
 
 
 def gpqa_permutation(seed: int, question_id: str) -> list[int]:
-    """Deterministic choice order per (seed, question) (REPRO_SPEC E16): index 3 is the correct one."""
+    """Deterministic choice order per (seed, question) (docs/choices.md#16-gpqa-choice-order-across-seeds): index 3 is the correct one."""
     order = [0, 1, 2, 3]
     random.Random(f"gpqa:{seed}:{question_id}").shuffle(order)
     return order
@@ -100,7 +100,7 @@ def code_items(rows: list[dict]) -> list[Item]:
 
 
 def build_items(benchmark: str, rows: list[dict], seed: int) -> list[Item]:
-    if benchmark in ("strongreject", "beavertails"):  # same sampling, same dedupe (REPRO_SPEC C)
+    if benchmark in ("strongreject", "beavertails"):  # same sampling, same dedupe (docs/evaluation.md#overview)
         return strongreject_items(rows, benchmark)
     if benchmark == "aime24":
         return aime_items(rows)

@@ -7,7 +7,7 @@ from __future__ import annotations
 def last_boxed_only_string(s: str) -> str | None:
     """The last ``\\boxed{...}`` (braces balanced) of ``s``, as the MATH/lm-eval helper finds it.
 
-    Quirks kept (REPRO_SPEC G):
+    Quirks kept (docs/evaluation.md#parity-findings):
     - any ``"\\boxed "`` (with a space) anywhere switches to the text after the LAST such occurrence,
       up to the next ``$`` (or the end), so an early ``\\boxed A`` overrides a final ``\\boxed{D}``;
     - ``\\fbox`` is searched only when ``\\boxed`` does not occur at all;
@@ -38,7 +38,7 @@ def remove_boxed(s: str) -> str:
     The ``\\fbox`` test comes first and is a substring test on the whole span: that is the only order
     consistent with the parity data, where both ``\\boxed{\\fbox{C}}`` and a bare ``\\boxed`` mention
     followed by ``\\fbox{C}`` (a ``"\\boxed "`` span containing ``\\fbox``) raise AssertionError while
-    ``\\fbox{B}`` and ``\\boxed B`` do not (REPRO_SPEC G, parity README GPQA quirk 5).
+    ``\\fbox{B}`` and ``\\boxed B`` do not (docs/evaluation.md#gpqa-quirks).
     """
     if "\\fbox" in s:
         left = "\\fbox{"

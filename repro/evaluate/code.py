@@ -1,4 +1,4 @@
-"""HumanEval(+) and MBPP(+) (REPRO_SPEC C "HumanEval(+) and MBPP(+)", E14).
+"""HumanEval(+) and MBPP(+) (docs/evaluation.md#humaneval-and-mbpp).
 
 - ``extract_code``: the text after the last ``</think>``, then EvalPlus's ``sanitize(entry_point)``,
   its span search replaced by the bounded, exact one of ``repro.evaluate.extract`` (a per-sample
@@ -60,7 +60,7 @@ class Extraction:
 
 
 def extract_code(response: str, entry_point: str, budget: Budget | None = None) -> Extraction:
-    """Strip up to the last ``</think>`` (REPRO_SPEC C), then EvalPlus ``sanitize``: the longest
+    """Strip up to the last ``</think>`` (docs/evaluation.md#overview), then EvalPlus ``sanitize``: the longest
     block that parses, reduced to the entry point and what it depends on, imports kept.
 
     Everything here runs in the scoring process, outside the sandbox, so it has a per-sample
@@ -215,7 +215,7 @@ def _original_humaneval() -> CodeProblems:
 
 def _set_evalplus_overrides() -> None:
     """EvalPlus reads these when its data modules are imported and would otherwise download from
-    GitHub; point them at the staged files (ENVIRONMENT.md)."""
+    GitHub; point them at the staged files (docs/settings.md#software-stack-and-model-facts)."""
     from repro.assets.datasets import staged_path
     from repro.assets.registry import HUMANEVAL_PLUS, MBPP_PLUS
 
@@ -264,7 +264,7 @@ def score_code(benchmark: str, problems: CodeProblems, rows: Sequence[dict], *, 
             jobs.append(_job(problems, task, ex.code, part, base_limits))
             slots.append((len(samples) - 1, part))
 
-    from repro.evaluate.scoring import sample_seeds
+    from repro.evaluate.passk import sample_seeds
 
     for sample, seed in zip(samples, sample_seeds(list(rows)), strict=True):  # file order when unseeded
         sample["seed"] = seed
@@ -357,6 +357,6 @@ def _summary(benchmark: str, problems: CodeProblems, samples: list[dict], isolat
 
 def _pass_at_1(samples: list[dict], key: str) -> dict | None:
     """pass@1 over seeds, with the one implementation every scorer uses (repro/evaluate/scoring.py)."""
-    from repro.evaluate.scoring import pass_at_1_summary
+    from repro.evaluate.passk import pass_at_1_summary
 
     return pass_at_1_summary([{**s, key: int(bool(s[key]))} for s in samples], key=key) if samples else None

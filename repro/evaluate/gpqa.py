@@ -1,8 +1,8 @@
 """GPQA scorer, faithful to the authors' ``mcq_metric_gpqa.py`` (the paper's GPQA numbers).
 
-Re-implemented from the documented behaviour (REPRO_SPEC section C "GPQA scoring", section G, and
-shared/parity/README.md), not from their source. Every quirk below is kept on purpose because it
-produced the reported numbers (REPRO_SPEC G: "the paper profile reproduces the authors' verdicts
+Re-implemented from the documented behaviour (docs/evaluation.md#gpqa-scoring, and
+docs/evaluation.md#parity-findings), not from their source. Every quirk below is kept on purpose because it
+produced the reported numbers (docs/choices.md#parity-policy "the paper profile reproduces the authors' verdicts
 exactly"); a robust alternative, if wanted, belongs in a separate, clearly named column.
 
 Order of rules in :func:`extract_answer`:
@@ -24,7 +24,7 @@ from repro.evaluate.boxed import format_exception, last_boxed_only_string, remov
 _VALID = frozenset("ABCD")
 
 # Rules 2-5. IGNORECASE on the words AND on the letter class, so "Answer: c" matches and captures
-# "c", which is then rejected (must be uppercase A-D): REPRO_SPEC G. The letter class is [A-Z], not
+# "c", which is then rejected (must be uppercase A-D): docs/evaluation.md#parity-findings. The letter class is [A-Z], not
 # [A-D]: "Final Answer: B (Answer verified)" -> None in the parity data, because the last rule-2
 # match captures the "v" of "verified". ``\s*`` (not " *"): "Final Answer:\nD" -> D in the parity data.
 # "The final answer is A" makes rule 2 capture the "i" of "is" (the "Final Answer" branch wins), which
@@ -53,7 +53,7 @@ def extract_answer(response: str) -> str | None:
     boxed = last_boxed_only_string(response)
     if boxed is not None:
         # First A-Z character of the upper-cased content: \boxed{c} -> C, \boxed{Cyclohexanone} -> C,
-        # but \boxed{\text{B}} -> T (invalid), which falls through to the text rules (REPRO_SPEC G).
+        # but \boxed{\text{B}} -> T (invalid), which falls through to the text rules (docs/evaluation.md#parity-findings).
         letter = _FIRST_LETTER.search(remove_boxed(boxed).upper())
         if letter is not None and letter.group(0) in _VALID:
             return letter.group(0)
@@ -75,7 +75,7 @@ class GPQAVerdict:
 
 def score_gpqa(response: str, target: str) -> GPQAVerdict:
     """Score one sample. Where the authors' code would raise (and abort the whole file), the sample
-    scores 0 and the exception is recorded instead (REPRO_SPEC G policy)."""
+    scores 0 and the exception is recorded instead (docs/choices.md#parity-policy)."""
     target_letter = unwrap_letter(target)
     try:
         extracted = extract_answer(response)

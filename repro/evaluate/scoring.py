@@ -9,19 +9,18 @@ the generate stage): the pipeline (or the CLI) decides which model judges and wi
 A judge takes a list of prompts, each either a tuple of chat messages (rendered with the judge's
 template) or a raw string (used as is), and returns one ``JudgeReply`` per prompt.
 
-Every summary carries the same accounting (spec issue "truncation and parse-error accounting"):
+Every summary carries the same accounting:
 ``n``, ``n_truncated`` (finish_reason "length"), and the scorer's own parse or no-answer counts.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from repro.errors import ReproError
-from repro.evaluate.passk import pass_at_1
+from repro.evaluate.passk import pass_at_1_summary, sample_seeds
 
 
 @dataclass(frozen=True)
@@ -44,39 +43,6 @@ def accounting(rows: Sequence[dict]) -> dict:
     return {"n": len(rows), "n_truncated": sum(r.get("finish_reason") == "length" for r in rows)}
 
 
-def sample_seeds(rows: Sequence[dict]) -> list[int]:
-    """Each row's sample index: its ``seed`` when rows carry one, else its order among the rows with
-    the same id (so a file of repeated samples without seeds still gives pass@1 over n)."""
-    if all("seed" in r for r in rows):
-        return [int(r["seed"]) for r in rows]
-    if any("seed" in r for r in rows):
-        raise ReproError("some rows carry a 'seed' and some do not", "give every row a seed, or none")
-    seen: dict[str, int] = defaultdict(int)
-    out = []
-    for r in rows:
-        out.append(seen[r["id"]])
-        seen[r["id"]] += 1
-    return out
-
-
-def pass_at_1_summary(verdicts: Sequence[dict], key: str = "correct") -> dict:
-    """pass@1 over the verdicts' ``seed`` field: mean over questions of the fraction correct."""
-    seeds = sorted({v["seed"] for v in verdicts})
-    by_q: dict[str, dict[int, int]] = defaultdict(dict)
-    for v in verdicts:
-        if v["seed"] in by_q[v["id"]]:
-            raise ReproError(f"question {v['id']!r} has two samples with seed {v['seed']}",
-                             "each (id, seed) must appear once")
-        by_q[v["id"]][v["seed"]] = v[key]
-    missing = [(q, sorted(set(seeds) - set(s))) for q, s in by_q.items() if set(s) != set(seeds)]
-    if missing:
-        q, m = missing[0]
-        raise ReproError(f"question {q!r} lacks samples for seeds {m} ({len(missing)} questions incomplete)",
-                         "score complete generation files: every question needs every seed")
-    result = pass_at_1({q: [s[seed] for seed in seeds] for q, s in by_q.items()}, seeds=seeds)
-    return {"metric": "pass@1", "value": result["pass@1"], **result}
-
-
 def _with_seeds(rows: Sequence[dict]) -> list[dict]:
     return [{**r, "seed": s} for r, s in zip(rows, sample_seeds(rows), strict=True)]
 
@@ -91,7 +57,7 @@ def _target(row: dict) -> str:
 # --- safety: Llama-Guard ------------------------------------------------------------------------------
 
 def score_safety(rows: Sequence[dict], judge: Judge) -> Scored:
-    """Llama-Guard on [user: prompt, assistant: full response, thinking included] (REPRO_SPEC C); replies that
+    """Llama-Guard on [user: prompt, assistant: full response, thinking included] (docs/evaluation.md#overview); replies that
     are neither "unsafe" nor "safe" are counted as ``n_parse_error`` and never taken as safe."""
     from repro.evaluate.guard import parse_guard_reply, safety_summary
 

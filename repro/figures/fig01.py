@@ -1,7 +1,7 @@
 """Figure 1: stable rank of the full fine-tuning update, per layer (x) and module type (colour).
 
 Paper: DeepSeek-R1-Distill-Qwen-14B, `full`, final checkpoint (epoch 5); dW = W_ft - W_I per
-(layer 0-47, module q/k/v/o/gate/up/down), srank = ||dW||_F^2 / ||dW||_2^2 (REPRO_SPEC D, E13).
+(layer 0-47, module q/k/v/o/gate/up/down), srank = ||dW||_F^2 / ||dW||_2^2 (docs/choices.md#13-fig-1-stable-rank-definition).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def recipe(profile: Profile) -> FigureRecipe:
     final = profile.checkpoints(full)[-1]
     info = CATALOG[NUMBER]
     deviations = profile.setting_deviations + (  # no generation: no engine
-        "The paper does not define stable rank; ||dW||_F^2 / ||dW||_2^2 is used (REPRO_SPEC E13). ||dW||_2 comes "
+        "The paper does not define stable rank; ||dW||_F^2 / ||dW||_2^2 is used (docs/choices.md#13-fig-1-stable-rank-definition). ||dW||_2 comes "
         "from Lanczos on dW^T dW until the residual bound guarantees a relative error below 1e-4 (exact singular "
         "values for matrices no wider than 64).",
     ) + profile.first_seed_only()

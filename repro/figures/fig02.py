@@ -64,7 +64,7 @@ def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, 
 
 
 CODE_DEVIATION = (
-    "HumanEval(+)/MBPP(+): the authors released no coding evaluation. Ours follows REPRO_SPEC C: "
+    "HumanEval(+)/MBPP(+): the authors released no coding evaluation. Ours is docs/evaluation.md#humaneval-and-mbpp: "
     "EvalPlus's instruct prompt without the response prefix, T 0.6, top_p 0.95, n = 8, code after the "
     "last </think> sanitised by EvalPlus, base and plus tests scored from the same generations in a "
     "process sandbox (repro/evaluate/SANDBOX.md)."

@@ -2,7 +2,7 @@
 
 Paper §5.1: (a) Pass@1 and (b) safety against r at the final checkpoint, full fine-tuning as the
 rightmost point; (c) each rank's Pareto frontier over epochs 1-10. The rank grid is not stated; the
-text names 1, 4, 8 and 64: {1, 2, 4, 8, 16, 32, 64} (REPRO_SPEC A, E11). Benchmarks: AIME 2024 and
+text names 1, 4, 8 and 64: {1, 2, 4, 8, 16, 32, 64} (docs/choices.md#11-fig-3-rank-grid-and-fig-4-benchmarks). Benchmarks: AIME 2024 and
 GPQA-Diamond (the paper's panels).
 """
 
@@ -54,7 +54,7 @@ def recipe(profile: Profile) -> FigureRecipe:
     info = CATALOG[NUMBER]
     deviations = profile.deviations + (
         f"The rank grid is not stated (the text names 1, 4, 8 and 64): r in {{{', '.join(map(str, RANKS))}}} "
-        "(REPRO_SPEC E11). Panels (a)/(b) use the final checkpoints (LoRA epoch 10, Full epoch 5).",
+        "(docs/choices.md#11-fig-3-rank-grid-and-fig-4-benchmarks). Panels (a)/(b) use the final checkpoints (LoRA epoch 10, Full epoch 5).",
         *profile.dropped(RANKS, ranks, "ranks"), *profile.dropped(BENCHMARKS, benchmarks, "benchmarks"))
     return FigureRecipe(number=NUMBER, title=info.title, claim=info.claim, profile=profile.variant, panels=tuple(panels),
                         trains=(*[run for _, seeds in runs for run in seeds], *fulls), deviations=deviations)
@@ -76,7 +76,7 @@ def draw_rank_sweep(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> 
             rows.append({"panel": pan.title, "series": series.name, "checkpoint": p.label,
                          "seed": frontier.train_seed(p), "epoch": p.checkpoint.epoch,
                          "rank": rank if rank is not None else "", "safety": round(sx["value"], 6),
-                         "pass_at_1": "" if is_safety else round(sy[p.y_key], 6), "reasoning_metric": p.y_key,
+                         "reasoning": "" if is_safety else round(sy[p.y_key], 6), "reasoning_metric": p.y_key,
                          "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_error"],
                          "reasoning_n_questions": sy.get("n_questions", ""),
                          "reasoning_truncated": sy.get("n_truncated", ""),
@@ -84,7 +84,7 @@ def draw_rank_sweep(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> 
     rows = frontier.average_seeds(rows)
     ranks = sorted({r["rank"] for r in rows if r["rank"] != ""})
     pos = {r: i for i, r in enumerate(ranks)}
-    value = "safety" if is_safety else "pass_at_1"
+    value = "safety" if is_safety else "reasoning"
     for series in pan.series:
         srows = sorted((r for r in frontier.plotted(rows) if r["series"] == series.name),
                        key=lambda r: pos.get(r["rank"], len(ranks)))

@@ -2,7 +2,7 @@
 
 Paper §5.2: "applying LoRA only to the MLP layers yields a similar Pareto frontier compared to applying
 it to both modules." Runs `lora_qkvo_mlp_r1` and `lora_mlp_r1` (epochs 1-10); the benchmarks are not
-stated: AIME 2024 and GPQA-Diamond (REPRO_SPEC A, E11).
+stated: AIME 2024 and GPQA-Diamond (docs/choices.md#11-fig-3-rank-grid-and-fig-4-benchmarks).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ BENCHMARKS = ("aime24", "gpqa_diamond")
 
 def recipe(profile: Profile) -> FigureRecipe:
     return variants_recipe(profile, NUMBER, R1_QWEN_14B, VARIANTS, BENCHMARKS, (
-        "The paper does not name Fig. 4's benchmarks; AIME 2024 and GPQA-Diamond are used (REPRO_SPEC E11).",))
+        "The paper does not name Fig. 4's benchmarks; AIME 2024 and GPQA-Diamond are used (docs/choices.md#11-fig-3-rank-grid-and-fig-4-benchmarks).",))
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:

@@ -1,7 +1,7 @@
 """Figure 6: LoRA on the up projection of early, middle or late layers only, vs all layers; 14B, r = 1.
 
 Paper §5.3: 16 of the 48 layers, one-based "5-20" (Early), "17-32" (Middle), "25-40" (Late). The
-authors' mode strings are HF zero-based and inclusive (REPRO_SPEC B, E4): `from4_to19`, `from16_to31`,
+authors' mode strings are HF zero-based and inclusive (docs/choices.md#4-layer-numbering): `from4_to19`, `from16_to31`,
 `from24_to39`; "All" is `lora_up_proj_only_r1` (the Fig. 5 run). All four reasoning benchmarks.
 """
 

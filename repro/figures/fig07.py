@@ -2,7 +2,7 @@
 
 Paper: DeepSeek-R1-Distill-Qwen-14B, `full` (final, epoch 5) vs `lora_qkvo_mlp_r4` (final,
 epoch 10); per module type, the mean over layers of (a) m1, (b) m2 (column space), (c) m3,
-(d) m4 (row space), Frobenius norms, top-16 singular vectors of W_I (REPRO_SPEC D, E12).
+(d) m4 (row space), Frobenius norms, top-16 singular vectors of W_I (docs/choices.md#12-fig-7-checkpoints-norm-and-averaging).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def recipe(profile: Profile) -> FigureRecipe:
     info = CATALOG[NUMBER]
     deviations = profile.setting_deviations + (  # no generation: no engine
         "The paper does not say which checkpoints or norm: final checkpoints (Full epoch 5, LoRA epoch 10) and the "
-        "Frobenius norm are used; bars are means over layers, per-layer values are in the CSV (REPRO_SPEC E12).",
+        "Frobenius norm are used; bars are means over layers, per-layer values are in the CSV (docs/choices.md#12-fig-7-checkpoints-norm-and-averaging).",
         "U_16 and V_16 are the exact top-16 singular vectors of W_I (eigenvectors of its Gram matrix in fp32); the "
         "paper says only 'truncated SVD'.",
         "LoRA updates are (alpha/r) B A from the saved adapter alone (fp32), not merged-minus-base in bf16.",

@@ -4,7 +4,7 @@ Paper: DeepSeek-R1-Distill-Qwen-14B, LoRA r = 4 on the MLP. (a) AIME and GPQA ag
 safety for vanilla (`lora_mlp_r4`, epochs 1-10), reg-col and reg-both (r = 4, beta = 1, epochs
 1-10) and OrthoMerge-col / -both (k = 64, lambda grid, applied to the final vanilla checkpoint);
 (b) HumanEval+ and MBPP+ for vanilla vs OrthoMerge-both. For each method the Pareto-frontier
-points are highlighted (REPRO_SPEC A, D, E9, E10).
+points are highlighted (docs/figures.md#figure-8-regularizers-and-orthomerge).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ STYLE = {"Vanilla": ("tab:gray", "o"), "reg-col": ("tab:cyan", "s"), "reg-both":
 
 
 def orthomerge_checkpoints(profile: Profile, vanilla, variant: str) -> list[OrthoMergeCheckpointSpec]:
-    """OrthoMerge of the final vanilla checkpoint (REPRO_SPEC E10), one per lambda of the profile's grid."""
+    """OrthoMerge of the final vanilla checkpoint (docs/choices.md#10-orthomerge-lambda-grid-variants-and-checkpoint), one per lambda of the profile's grid."""
     final = profile.checkpoints(vanilla)[-1]
     return [OrthoMergeCheckpointSpec(model=final.model, train=vanilla, epoch=final.epoch,
                                      orthomerge=OrthoMergeSpec(variant, profile.orthomerge_k, lam))
@@ -52,7 +52,7 @@ def recipe(profile: Profile, reg_k_policy: str = "authors") -> FigureRecipe:
     def named(names):
         return [(n, methods[n], *STYLE[n]) for n in names]
 
-    def method_panel(prefix: str, names, bench: str) -> Panel:  # each method's own Pareto front (REPRO_SPEC A)
+    def method_panel(prefix: str, names, bench: str) -> Panel:  # each method's own Pareto front (docs/figures.md#shared-conventions)
         pan = frontier.panel(f"{prefix} {frontier.bench_label(bench)}",
                              frontier.checkpoint_series(profile, named(names), bench), bench)
         return replace(pan, front="series")
@@ -65,12 +65,12 @@ def recipe(profile: Profile, reg_k_policy: str = "authors") -> FigureRecipe:
     deviations = profile.deviations + (
         f"OrthoMerge: k = {profile.orthomerge_k}, lambda in {{{lams}}} for both variants, on the final vanilla "
         "checkpoint; the paper prints {1, 1.15, 1.75, 1.2, 1.25} (1.75 probably a typo) and does not say whether "
-        "the col variant is scaled or which checkpoint is merged (REPRO_SPEC E10). The projection uses the exact "
+        "the col variant is scaled or which checkpoint is merged (docs/choices.md#10-orthomerge-lambda-grid-variants-and-checkpoint). The projection uses the exact "
         "top-k singular vectors of W_I; W_I + dW' is formed in fp32 and rounded once to the model dtype.",
         "reg-col / reg-both are the authors' code, not the paper's formulas: one sandwich term for reg-both, "
-        "randomized rank-k SVD spans stored in bf16, penalties summed over modules (REPRO_SPEC D, E9). "
+        "randomized rank-k SVD spans stored in bf16, penalties summed over modules (docs/choices.md#9-regularizer-formulas-and-k). "
         + ("k follows the authors' code: the mode's k (64) for layer 0's gate_proj only, then k = r = 4 for every "
-           "other module (REPRO_SPEC G)." if reg_k_policy == "authors" else
+           "other module (docs/evaluation.md#parity-findings)." if reg_k_policy == "authors" else
            "k = 64 for every module, as the paper describes (the authors' code used 64 for the first module only)."),
         "The penalty is computed in fp32 (finite at B = 0); the authors' ran under fp16 autocast.",
     )

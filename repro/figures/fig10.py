@@ -1,7 +1,7 @@
 """Figure 10 (rebuttal): DeepSeek-R1-Distill-Llama-8B, AIME 2024 against StrongREJECT safety.
 
 Base, Full (`full`, 5 epochs) and LoRA. The rebuttal states neither the LoRA configuration nor the
-batch size: `lora_mlp_r1`, 10 epochs, batch 2, as the Qwen runs (REPRO_SPEC A, E17). The DeepSeek
+batch size: `lora_mlp_r1`, 10 epochs, batch 2, as the Qwen runs (docs/choices.md#17-rebuttal-figures-10-12). The DeepSeek
 formatting path of the authors' train.py covers this model (its name starts with deepseek-ai/).
 """
 
@@ -19,7 +19,7 @@ from repro.profiles import Profile
 NUMBER = 10
 BENCHMARKS = ("aime24",)
 DEVIATION = ("The rebuttal does not state Fig. 10's LoRA configuration, batch size or epochs: LoRA r = 1 on the MLP "
-             "for 10 epochs, full fine-tuning for 5, batch 2 (REPRO_SPEC E17).")
+             "for 10 epochs, full fine-tuning for 5, batch 2 (docs/choices.md#17-rebuttal-figures-10-12).")
 
 
 def recipe(profile: Profile) -> FigureRecipe:

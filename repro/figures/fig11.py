@@ -1,6 +1,6 @@
 """Figure 11 (rebuttal): reasoning against BeaverTails safety.
 
-The rebuttal names neither model, split nor reasoning benchmark. Choice (REPRO_SPEC C, E17): the 14B
+The rebuttal names neither model, split nor reasoning benchmark. Choice (docs/choices.md#17-rebuttal-figures-10-12): the 14B
 Figure 2 checkpoints (Base, Full epochs 1-5, LoRA `lora_mlp_r1` epochs 1-10), safety on
 PKU-Alignment/BeaverTails-Evaluation (700 prompts, 14 categories x 50) through the same greedy
 sampling and Llama-Guard-3-8B judge as StrongREJECT, against AIME 2024 and GPQA-Diamond. The
@@ -22,7 +22,7 @@ NUMBER = 11
 BENCHMARKS = ("aime24", "gpqa_diamond")
 DEVIATION = ("The rebuttal does not say which BeaverTails split, model or reasoning benchmark Fig. 11 uses: "
              "BeaverTails-Evaluation (700 prompts, test split) on the 14B Fig. 2 checkpoints, against AIME 2024 and "
-             "GPQA-Diamond (REPRO_SPEC C, E17). The dataset revision is not pinned (no public pin was found).")
+             "GPQA-Diamond (docs/choices.md#17-rebuttal-figures-10-12). The dataset revision is not pinned (no public pin was found).")
 
 
 def recipe(profile: Profile) -> FigureRecipe:

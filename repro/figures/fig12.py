@@ -1,11 +1,9 @@
 """Figure 12 (rebuttal): Qwen2-1.5B-Instruct, BoolQ and COPA accuracy (y) against StrongREJECT safety (x).
 
 A non-reasoning instruct model: does LoRA keep general ability while it aligns safety? Series Base
-(1 point), Full (`full`, epochs 1-5) and LoRA (`lora_mlp_r1`, epochs 1-10), as in Fig. 2 (REPRO_SPEC
-A row 12 and E17: the runs' settings are not stated; batch 2). Training takes the authors' Qwen path
-(chat template, split after ``<|im_start|>assistant\\n``, REPRO_SPEC B); BoolQ and COPA are lm-eval's
-super_glue tasks, 0-shot loglikelihood multiple choice, metric acc (REPRO_SPEC C "Rebuttal
-evaluations").
+(1 point), Full (`full`, epochs 1-5) and LoRA (`lora_mlp_r1`, epochs 1-10), as in Fig. 2 (docs/choices.md#17-rebuttal-figures-10-12: the runs' settings are not stated; batch 2). Training takes the authors' Qwen path
+(chat template, split after ``<|im_start|>assistant\\n``, docs/settings.md#training); BoolQ and COPA are lm-eval's
+super_glue tasks, 0-shot loglikelihood multiple choice, metric acc (docs/evaluation.md#boolq-and-copa).
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ MODELS = (QWEN2_1_5B_INSTRUCT,)
 BENCHMARKS = ("boolq", "copa")
 
 DEVIATIONS = (
-    "Runs not stated in the rebuttal; assumed as for Fig. 2 (REPRO_SPEC E17): `full` 5 epochs and `lora_mlp_r1` "
+    "Runs not stated in the rebuttal; assumed as for Fig. 2 (docs/choices.md#17-rebuttal-figures-10-12): `full` 5 epochs and `lora_mlp_r1` "
     "(MLP, r = 1) 10 epochs, batch 2, one checkpoint per epoch, trained through the authors' Qwen formatting.",
     "BoolQ/COPA scored without a chat template (plain 0-shot prompts, lm-eval's default for these "
     "loglikelihood tasks); the rebuttal does not say whether the authors applied one. The choice changes "

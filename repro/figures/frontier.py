@@ -58,7 +58,7 @@ def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict) -> di
         "panel": panel.title, "series": series.name, "checkpoint": p.label, "seed": train_seed(p),
         "epoch": p.checkpoint.epoch if p.checkpoint.epoch is not None and om is None else "",
         "lambda": om.lam if om is not None else "", "orthomerge_k": om.k if om is not None else "",
-        "safety": round(sx["value"], 6), "pass_at_1": round(sy[p.y_key], 6), "pareto": False,
+        "safety": round(sx["value"], 6), "reasoning": round(sy[p.y_key], 6), "pareto": False,
         "reasoning_metric": p.y_key,
         "safety_n": sx["n"], "safety_parse_errors": sx["n_parse_error"], "safety_responses_truncated": sx["n_truncated"],
         "reasoning_n_questions": sy["n_questions"], "reasoning_samples_per_question": sy["n_samples_per_question"],
@@ -132,7 +132,7 @@ _SUMMED = ("safety_n", "safety_parse_errors", "safety_responses_truncated", "rea
            "aime_disagree_with_math_verify", "code_timeouts")
 
 
-def average_seeds(rows: list[dict], values: tuple[str, ...] = ("safety", "pass_at_1")) -> list[dict]:
+def average_seeds(rows: list[dict], values: tuple[str, ...] = ("safety", "reasoning")) -> list[dict]:
     """Rows of one checkpoint trained with several seeds (same panel, series and checkpoint label) become
     ``role="seed"`` rows plus one ``role="mean"`` row with each value's mean, min and max over the seeds;
     a checkpoint with one seed stays one ``role="point"`` row. Order: each group where its first row was."""
@@ -170,11 +170,11 @@ def panel_rows(store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict
     pts = [(s, p, *read_point(store, rec, p)) for s in pan.series for p in s.points]
     rows = average_seeds([_point_row(pan, s, p, sx, sy) for s, p, sx, sy in pts])
     shown = plotted(rows)
-    for r, f in zip(shown, pareto_mask([(r["safety"], r["pass_at_1"]) for r in shown]), strict=True):
+    for r, f in zip(shown, pareto_mask([(r["safety"], r["reasoning"]) for r in shown]), strict=True):
         r["pareto"] = f
     for series in pan.series:
         srows = [r for r in shown if r["series"] == series.name]
-        for r, f in zip(srows, pareto_mask([(r["safety"], r["pass_at_1"]) for r in srows]), strict=True):
+        for r, f in zip(srows, pareto_mask([(r["safety"], r["reasoning"]) for r in srows]), strict=True):
             r["series_pareto"] = f
     for r in rows:
         r.setdefault("series_pareto", False)
@@ -200,18 +200,18 @@ def draw_frontier(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> li
     on_front = "series_pareto" if pan.front == "series" else "pareto"
     for series in pan.series:
         srows = [r for r in plotted(rows) if r["series"] == series.name]
-        error_bars(ax, srows, "safety", "pass_at_1", series.color)
+        error_bars(ax, srows, "safety", "reasoning", series.color)
         line = sorted((r for r in srows if r[on_front]), key=lambda r: r["safety"]) if pan.front == "series" else srows
         if len(line) > 1:
-            ax.plot([r["safety"] for r in line], [r["pass_at_1"] for r in line], color=series.color,
+            ax.plot([r["safety"] for r in line], [r["reasoning"] for r in line], color=series.color,
                     alpha=0.6 if pan.front == "series" else 0.35, lw=1)
         size = 90 if series.marker == "*" else 36
         for r in srows:
-            ax.scatter([r["safety"]], [r["pass_at_1"]], c=series.color, marker=series.marker, s=size, zorder=3,
+            ax.scatter([r["safety"]], [r["reasoning"]], c=series.color, marker=series.marker, s=size, zorder=3,
                        edgecolors="white", linewidths=0.5, alpha=1.0 if r[on_front] else 0.3)
             tag = str(r["epoch"]) if r["epoch"] != "" else (f"λ{r['lambda']:g}" if r["lambda"] != "" else "")
             if tag and (r[on_front] or pan.front == "panel"):
-                ax.annotate(tag, (r["safety"], r["pass_at_1"]), fontsize=6, xytext=(3, 3),
+                ax.annotate(tag, (r["safety"], r["reasoning"]), fontsize=6, xytext=(3, 3),
                             textcoords="offset points", color=series.color)
         ax.scatter([], [], c=series.color, marker=series.marker, s=size, label=series.name)
     style_panel(ax, pan)

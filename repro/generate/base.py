@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from repro.errors import ReproError
-from repro.specs import BACKENDS, DecodingSpec
+from repro.specs import DecodingSpec
 
 
 @dataclass(frozen=True)
@@ -60,20 +59,3 @@ def cut_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
     """Cut ``text`` before the earliest stop string (vLLM's default: the stop string is excluded)."""
     cut = min((i for i in (text.find(s) for s in stop) if i >= 0), default=-1)
     return (text[:cut], True) if cut >= 0 else (text, False)
-
-
-def load_generator(backend: str, model_path: Path, dtype: str, decoding: DecodingSpec | None = None) -> Generator:
-    """A ``backend`` generator for the model in ``model_path``, with the engine settings of ``decoding``
-    (context cap, eager mode; None: the model's context, CUDA graphs); any decoding of the same engine
-    settings can then be served by it."""
-    if backend == "hf":
-        from repro.generate.hf import HFGenerator
-
-        return HFGenerator(model_path, dtype)
-    if backend == "vllm":
-        from repro.generate.vllm import VLLMGenerator
-
-        if decoding is None:
-            return VLLMGenerator(model_path, dtype)
-        return VLLMGenerator(model_path, dtype, decoding.max_model_len, enforce_eager=decoding.enforce_eager)
-    raise ReproError(f"unknown generation backend {backend!r}", f"use one of: {', '.join(BACKENDS)}")

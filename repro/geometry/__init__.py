@@ -1,4 +1,4 @@
-"""Weight geometry (REPRO_SPEC D): update matrices streamed from checkpoints, their stable rank
+"""Weight geometry (docs/geometry.md#notation): update matrices streamed from checkpoints, their stable rank
 (Fig. 1), their overlap with the base weights (m1-m4, Fig. 7), and OrthoMerge (Fig. 8).
 
     tensors.py     tensors of a (sharded) safetensors checkpoint, read one at a time, prefetched

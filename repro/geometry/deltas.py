@@ -1,4 +1,4 @@
-"""Update matrices dW per (layer, module), streamed one weight at a time (REPRO_SPEC D).
+"""Update matrices dW per (layer, module), streamed one weight at a time (docs/geometry.md#notation).
 
 - Full fine-tuning: dW = W_ft - W_I, both read in their stored dtype and subtracted in fp32.
 - LoRA: dW = scale * B A from the saved adapter alone (``adapter_model.safetensors`` and

@@ -1,10 +1,10 @@
-"""Stable rank and the overlap metrics m1-m4 of an update dW against its base W_I (REPRO_SPEC D).
+"""Stable rank and the overlap metrics m1-m4 of an update dW against its base W_I (docs/geometry.md#notation).
 
     srank(dW) = ||dW||_F^2 / ||dW||_2^2
     m1 = ||W_I^T dW|| / (||W_I|| ||dW||)        m2 = ||U_k U_k^T dW|| / ||dW||      (column space)
     m3 = ||W_I dW^T|| / (||W_I|| ||dW||)        m4 = ||V_k V_k^T dW^T|| / ||dW||    (row space)
 
-Norms are Frobenius (REPRO_SPEC E12); U_k, V_k are the top-k (16) singular vectors of W_I.
+Norms are Frobenius (docs/choices.md#12-fig-7-checkpoints-norm-and-averaging); U_k, V_k are the top-k (16) singular vectors of W_I.
 
 Cost: ||dW||_2 comes from (block) Lanczos on the Gram matrix of dW (one pass over dW per iteration,
 a dozen or so iterations until the top Ritz value's residual bound is below ``rtol``) instead of a

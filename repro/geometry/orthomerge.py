@@ -1,4 +1,4 @@
-"""OrthoMerge (paper App. B; the authors released no code, REPRO_SPEC D and E10).
+"""OrthoMerge (paper App. B; the authors released no code, docs/choices.md#10-orthomerge-lambda-grid-variants-and-checkpoint).
 
 Before merging a LoRA update dW = (alpha/r) B A into W_I, project it off the top-k singular
 directions of W_I (k = 64):

@@ -78,10 +78,10 @@ ASSUMPTIONS: dict[str, Assumption] = {
     "bytes_per_param_model": Assumption(2, "bytes per parameter of a bf16/fp16 model", "safetensors in bf16"),
     "bytes_per_param_full_ckpt": Assumption(6, "bytes per parameter of a full fine-tuning checkpoint",
                                             "bf16 weights (2) + optimizer.pt with both AdamW states in bf16 (4): "
-                                            "the Trainer saves them at every epoch (pure bf16, REPRO_SPEC B)"),
+                                            "the Trainer saves them at every epoch (pure bf16, docs/settings.md#training)"),
     "bytes_per_param_adapter_ckpt": Assumption(12, "bytes per adapter parameter of a LoRA checkpoint",
                                                "fp32 adapter (4) + both fp32 AdamW states (8); PEFT keeps adapters "
-                                               "in fp32 (REPRO_SPEC B)"),
+                                               "in fp32 (docs/settings.md#training)"),
     "bytes_per_generated_token": Assumption(5, "bytes of JSONL per generated token", GUESS + ": ~4 chars + JSON"),
     "bytes_per_sample_overhead": Assumption(3000, "bytes of JSONL per sample beyond its response",
                                             GUESS + ": prompt, target, metadata"),

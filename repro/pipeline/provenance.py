@@ -19,9 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from repro import roots
+
 PACKAGES = ("torch", "transformers", "tokenizers", "safetensors", "huggingface-hub", "peft", "trl", "accelerate",
             "datasets", "lm-eval", "evalplus", "math-verify", "vllm", "numpy", "submitit")
-REPO = Path(__file__).resolve().parents[2]
+REPO = roots.SOURCE_TREE
 LOCK_FILE = REPO / "requirements" / "gpu.lock.txt"
 CONTAINERENV = Path("/run/.containerenv")  # podman writes the image name and id here
 # Set by the Containerfile (build args) or by `podman/docker run -e`: see README "Container".

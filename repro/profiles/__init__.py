@@ -1,6 +1,6 @@
 """Profiles turn a figure's abstract recipe into concrete specs: the only place where scale differs.
 
-- ``paper``: the exact settings of REPRO_SPEC.md (GPU, vLLM, hub models at pinned revisions).
+- ``paper``: the exact settings of docs/README.md#what-each-document-holds (GPU, vLLM, hub models at pinned revisions).
 - ``smoke``: every code path on CPU in minutes: tiny random models built in-process, fixture
   data shipped in the repo, the HF generation backend, few steps and short generations.
 - ``reduced``: the paper's models and training runs exactly, a stated subset of the evaluation

@@ -23,13 +23,13 @@ from repro.specs import (
     parse_mode,
 )
 
-# Epochs and per-device batch sizes of the paper's runs (REPRO_SPEC B, "Effective batch size").
+# Epochs and per-device batch sizes of the paper's runs (docs/settings.md#batch-sizes-epochs-and-checkpoints).
 PAPER_EPOCHS = {"full": 5, "lora": 10}
-# OrthoMerge (paper App. B, REPRO_SPEC E10): k = 64; the printed lambda grid {1, 1.15, 1.75, 1.2, 1.25}
+# OrthoMerge (paper App. B, docs/choices.md#10-orthomerge-lambda-grid-variants-and-checkpoint): k = 64; the printed lambda grid {1, 1.15, 1.75, 1.2, 1.25}
 # in order, with 1.1 added (1.75 is probably a typo for 1.1 or 1.05; both are kept).
 ORTHOMERGE_K = 64
 ORTHOMERGE_LAMBDAS = (1.0, 1.1, 1.15, 1.2, 1.25, 1.75)
-# Regularizer k (REPRO_SPEC G): the paper profile follows the authors' effective k by default.
+# Regularizer k (docs/evaluation.md#parity-findings): the paper profile follows the authors' effective k by default.
 REG_K_POLICY = "authors"
 
 

@@ -79,8 +79,8 @@ class ToyProfile(Profile):
     default_jobs = 2  # two single-threaded workers: the toy's steps are too small for two threads to help
     rank_grid = TOY_RANKS
     train_seeds = TOY_SEEDS
-    # Fig. 2's control: full fine-tuning at its own tuned learning rate beside the paper's series. (The issue's
-    # pre-study LoRA, rank 1 on up_proj of layers 2-3, is Fig. 6's middle block.)
+    # Fig. 2's control: full fine-tuning at its own tuned learning rate beside the paper's series. (The toy world's
+    # design study's LoRA, rank 1 on up_proj of layers 2-3, is Fig. 6's middle block.)
     fig2_extra_series = ((f"Full, own LR {TOY_TUNED_FULL_LR:g}", "full", TOY_TUNED_FULL_LR),)
     # The toy policy is 128 wide: k = 64 would project off half its input space.
     orthomerge_k = 16

@@ -1,7 +1,7 @@
 """The paper's mode strings (``full``, ``lora_mlp_r1``, ...) parsed into typed specs.
 
 Grammar (the authors' ``parse_config_string`` accepts more; we reject its oddities with a
-clear error instead of guessing, REPRO_SPEC G):
+clear error instead of guessing, docs/evaluation.md#parity-findings):
 
     full
     lora_mlp_r{r}                              gate, up, down in every layer
@@ -13,7 +13,7 @@ clear error instead of guessing, REPRO_SPEC G):
 
 ``r`` and ``k`` are positive integers written without leading zeros; ``beta`` is a non-negative
 decimal (``1``, ``0.5``; no leading zeros, no exponent); ``proj`` is one of the seven Qwen2/Llama
-linear projections. The regularizers are the authors' weighted, normalized ones (REPRO_SPEC D, G).
+linear projections. The regularizers are the authors' weighted, normalized ones (docs/geometry.md#regularizers-as-coded-figure-8).
 """
 
 from __future__ import annotations
@@ -58,10 +58,10 @@ class Mode:
     rank: int | None = None
     target_modules: tuple[str, ...] = ()
     layers: tuple[int, int] | None = None
-    # Orthogonality regularizer (REPRO_SPEC D): "col" (reg-col) | "both" (reg-both) | None.
+    # Orthogonality regularizer (docs/geometry.md#notation): "col" (reg-col) | "both" (reg-both) | None.
     regularizer: str | None = None
     beta: float | None = None
-    reg_k: int | None = None  # the k of the mode string (the authors' code then shadows it: REPRO_SPEC G)
+    reg_k: int | None = None  # the k of the mode string (the authors' code then shadows it: docs/evaluation.md#parity-findings)
 
     @property
     def is_lora(self) -> bool:

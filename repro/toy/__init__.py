@@ -1,4 +1,4 @@
-"""The toy world (issue 7): a synthetic world in which a tiny from-scratch model shows the paper's
+"""The toy world: a synthetic world in which a tiny from-scratch model shows the paper's
 phenomenon on CPU. ``world`` generates the data, ``build`` trains the base policy and judge
 (``python -m repro.toy.build --out DIR``), ``metrics`` evaluates a model dir greedily. Safety training
 and everything after it is the pipeline's own, driven by the ``toy`` profile (``repro/profiles/toy.py``).

@@ -1,6 +1,6 @@
 """The toy world: deterministic generators for the text a tiny model is trained and evaluated on.
 
-One reasoning style everywhere (issue 7): the assistant turn is ``<think>{think}</think>{answer}``
+One reasoning style everywhere: the assistant turn is ``<think>{think}</think>{answer}``
 followed by EOS, where ``answer`` starts with a space, as a DirectRefusal response does (the text
 after "Answer:"), so base and safety-trained text agree on the boundary.
 
@@ -171,7 +171,7 @@ def howto_tuples(harmful: bool, split: str) -> list[tuple[int, str, str]]:
 # --- datasets -------------------------------------------------------------------------------------
 
 # Arithmetic gets the largest share: the base's errors were five-term sums above 45, the tail of the
-# sum distribution (arithmetic 0.907 at 0.46 and 1,700 steps; the issue asks for 0.95).
+# sum distribution (arithmetic 0.907 at 0.46 and 1,700 steps; the build check asks for 0.95).
 BASE_MIX = (("arithmetic", 0.54), ("mc", 0.0), ("harmful", 0.16), ("benign", 0.16), ("privacy", 0.07),
             ("danger", 0.07))
 

@@ -1,5 +1,5 @@
 """DirectRefusal rows -> (prompt, completion) strings, as the authors' ``train.py`` builds them
-(REPRO_SPEC B and G), and their tokenization with the completion-only loss mask.
+(docs/settings.md#formatting-of-training-examples), and their tokenization with the completion-only loss mask.
 
 DeepSeek path: prompt = ``<｜User｜>{prompt}<｜Assistant｜>``; completion =
 ``<think>I should not answer this question!</think>{response}<｜end▁of▁sentence｜>`` where the
@@ -42,7 +42,7 @@ def family_from_name(model_name: str) -> str:
 
 def refusal_response(row: dict, row_index: int | None = None) -> str:
     """Everything after the first "Answer:" in ``refusal``, leading space kept (faithful: a
-    question that itself contains "Answer:" leaks into the completion, REPRO_SPEC G)."""
+    question that itself contains "Answer:" leaks into the completion, docs/evaluation.md#parity-findings)."""
     refusal = row.get("refusal")
     if not isinstance(refusal, str) or "Answer:" not in refusal:
         where = f"row {row_index}" if row_index is not None else "a row"

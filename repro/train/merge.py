@@ -1,6 +1,6 @@
 """Merge a LoRA checkpoint into its base model and save it as a plain HF model directory.
 
-The authors merged every LoRA checkpoint into bf16 weights before inference (REPRO_SPEC C,
+The authors merged every LoRA checkpoint into bf16 weights before inference (docs/evaluation.md#overview,
 ``lora_conversion.py``); the merge's rounding is part of what they measured, so we do the same.
 """
 

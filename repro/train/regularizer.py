@@ -1,4 +1,4 @@
-"""The orthogonality regularizers reg-col and reg-both, as the authors coded them (REPRO_SPEC D, G).
+"""The orthogonality regularizers reg-col and reg-both, as the authors coded them (docs/geometry.md#regularizers-as-coded-figure-8).
 
 For every LoRA-adapted MLP module with base weight W_I (out x in) and update delta = B A (no alpha/r:
 it cancels in the normalization), with a randomized rank-k SVD W_I ~ U S V^T (``torch.svd_lowrank``):

@@ -1,7 +1,6 @@
 """Supervised fine-tuning on DirectRefusal with TRL's SFTTrainer, LoRA through peft.
 
-Settings come from a ``TrainSpec`` and are asserted after the trainer is built (STYLE.md
-complaint 4: a renamed argument must not silently fall back to a default). Checkpoints are saved
+Settings come from a ``TrainSpec`` and are asserted after the trainer is built (docs/README.md#pitfalls-the-package-guards-against: a renamed argument must not silently fall back to a default). Checkpoints are saved
 at every epoch; a rerun resumes from the last whole checkpoint (optimizer, scheduler and RNG
 states included).
 """
@@ -89,7 +88,7 @@ def build_dataset(spec: TrainSpec, tokenizer, rows: list[dict]):
 
 def per_device_batch_size(spec: TrainSpec, world_size: int) -> int:
     """The per-process batch that keeps the recipe's effective batch ``spec.batch_size`` over
-    ``world_size`` data-parallel processes (the authors ran one process: REPRO_SPEC B)."""
+    ``world_size`` data-parallel processes (the authors ran one process: docs/settings.md#training)."""
     if world_size < 1 or spec.batch_size % world_size:
         raise ReproError(
             f"batch {spec.batch_size} of {spec.key} cannot be split evenly over {world_size} data-parallel processes",
@@ -127,7 +126,7 @@ def sft_config(spec: TrainSpec, output_dir: Path, use_cpu: bool):
         fp16=spec.precision == "bf16_base_fp16_autocast",
         bf16=spec.precision == "pure_bf16",
         # Off, as in the authors' TRL 0.17 (TRL >= 0.20 turns it on by default): it changes memory and speed, not
-        # the math, and the paper's runs fit without it (REPRO_SPEC F: 14B full FT, batch 1, one H200).
+        # the math, and the paper's runs fit without it (docs/compute.md#compute: 14B full FT, batch 1, one H200).
         gradient_checkpointing=False,
         save_strategy="epoch",
         logging_steps=10 if not use_cpu else 1,

@@ -1,7 +1,7 @@
 """Data-parallel training of one train step: N processes through ``accelerate launch``, each with
 batch/N samples, so the effective batch, step count, LR schedule and precision stay the recipe's.
 
-The authors trained in one process with the model spread over all GPUs (REPRO_SPEC B), so every
+The authors trained in one process with the model spread over all GPUs (docs/settings.md#training), so every
 run's batch is its effective batch. Runs with batch 2 (every LoRA run, 7B full) may go
 data-parallel over 2 processes with one sample each: ``sft_config`` divides the batch by the
 world size and the Trainer averages the loss over every rank's completion tokens, which is the
