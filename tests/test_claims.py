@@ -62,7 +62,7 @@ def row(series, epoch, safety, pass_at_1, panel="M: AIME 2024", **extra):
         "checkpoint": f"{series.lower()}-e{epoch}",
         "epoch": epoch,
         "safety": safety,
-        "pass_at_1": pass_at_1,
+        "reasoning": pass_at_1,
         **extra,
     }
 
@@ -111,7 +111,7 @@ def test_claims_file_parses_and_covers_every_figure():
 
 
 def test_every_kind_is_one_registered_record():
-    assert set(KINDS) == {"compare", "frontier", "dominates", "trend", "fraction_in_range", "paired"}
+    assert set(KINDS) == {"compare", "frontier", "dominates", "trend", "fraction_in_range", "paired", "in_band"}
     for name, record in KINDS.items():
         assert issubclass(record, Check) and record.name == name
         assert isinstance(record.required, frozenset) and isinstance(record.optional, frozenset)
@@ -184,12 +184,12 @@ def test_readme_without_markers_is_one_clear_error(tmp_path):
     "body, needle",
     [
         (
-            'kind = "compare"\nleft = {series = "LoRA", metric = "pass_at_1"}\n'
+            'kind = "compare"\nleft = {series = "LoRA", metric = "reasoning"}\n'
             'right = {series = "Base", metric = "x"}\nop = "bigger"',
             "field 'op' must be one of",
         ),
         (
-            'kind = "compare"\nleft = {series = "LoRA", metric = "pass_at_1"}\n'
+            'kind = "compare"\nleft = {series = "LoRA", metric = "reasoning"}\n'
             'right = {series = "Base"}\nop = "geq"',
             "field right.metric is required",
         ),
@@ -204,7 +204,7 @@ def test_readme_without_markers_is_one_clear_error(tmp_path):
         ),
         ('kind = "frontier"\na = {series = "LoRA"}\nop = "gt"', "field 'b' is required"),
         ('kind = "sorcery"', "field 'kind' must be one of"),
-        ('kind = "trend"\nrows = {series = "LoRA"}\nx = "rank"\nmetric = "pass_at_1"', "exactly one of"),
+        ('kind = "trend"\nrows = {series = "LoRA"}\nx = "rank"\nmetric = "reasoning"', "exactly one of"),
         ('kind = "fraction_in_range"\ntable = "points"\nvalue = "v"\nmin_fraction = 1.5', "'min_fraction'"),
         (
             'kind = "compare"\nleft = {series = "LoRA", metric = "a", pick = "best"}\n'
@@ -217,7 +217,7 @@ def test_readme_without_markers_is_one_clear_error(tmp_path):
             "field 'op' must be one of",
         ),
         (
-            'kind = "trend"\nrows = {series = "LoRA"}\nx = 4\nmetric = "pass_at_1"\nat_most = -0.5',
+            'kind = "trend"\nrows = {series = "LoRA"}\nx = 4\nmetric = "reasoning"\nat_most = -0.5',
             "field 'x' must",
         ),
         (
@@ -247,7 +247,7 @@ def test_bad_claims_name_the_claim_and_the_field(tmp_path, body, needle):
 def test_duplicate_ids_bad_figure_and_bad_toml(tmp_path):
     claim = (
         '[[claim]]\nfigure = 2\nid = "c"\nquote = "q"\nsource = "s"\nkind = "trend"\nrows = {series = "L"}\n'
-        'x = "rank"\nmetric = "pass_at_1"\nat_most = -0.5\n'
+        'x = "rank"\nmetric = "reasoning"\nat_most = -0.5\n'
     )
     with pytest.raises(ReproError, match="duplicate id"):
         claims_from(tmp_path, claim + claim)
@@ -262,8 +262,8 @@ def test_duplicate_ids_bad_figure_and_bad_toml(tmp_path):
 # ------------------------------------------------------------------------------ each check kind
 
 COMPARE_LORA_KEEPS = (
-    'kind = "compare"\nleft = {series = "LoRA", pick = "final", metric = "pass_at_1"}\n'
-    'op = "geq"\nright = {series = "Base", metric = "pass_at_1"}\n'
+    'kind = "compare"\nleft = {series = "LoRA", pick = "final", metric = "reasoning"}\n'
+    'op = "geq"\nright = {series = "Base", metric = "reasoning"}\n'
     'margin = {"AIME" = 0.10, "*" = 0.05}\n'
 )
 
@@ -296,8 +296,8 @@ def test_compare_passes_and_fails_with_per_panel_margins(tmp_path):
 def test_strict_ops_need_the_gap(tmp_path):
     c = one(
         tmp_path,
-        'kind = "compare"\nleft = {series = "Full", pick = "final", metric = "pass_at_1"}\n'
-        'op = "lt"\nright = {series = "Base", metric = "pass_at_1"}\nmargin = 0.10\n',
+        'kind = "compare"\nleft = {series = "Full", pick = "final", metric = "reasoning"}\n'
+        'op = "lt"\nright = {series = "Base", metric = "reasoning"}\nmargin = 0.10\n',
     )
     assert evaluate_claim(c, frontier_data({"P": base_full_lora("P", full_pass=0.40)})).status == "pass"
     assert (
@@ -323,17 +323,17 @@ def test_strict_ops_need_the_gap(tmp_path):
 def test_compare_each_group_and_rank_sweep_rows(tmp_path):
     c = one(
         tmp_path,
-        'kind = "compare"\nleft = {series = "LoRA", rank = 1, metric = "pass_at_1"}\nop = "geq"\n'
-        'right = {series = ["LoRA", "Full"], metric = "pass_at_1"}\neach = "rank"\nmargin = 0.05\n'
+        'kind = "compare"\nleft = {series = "LoRA", rank = 1, metric = "reasoning"}\nop = "geq"\n'
+        'right = {series = ["LoRA", "Full"], metric = "reasoning"}\neach = "rank"\nmargin = 0.05\n'
         'panels = ["(a)"]\n',
     )
 
     def sweep(values, full):
         rows = [
-            {"series": "LoRA", "rank": r, "epoch": 10, "safety": 0.9, "pass_at_1": v}
+            {"series": "LoRA", "rank": r, "epoch": 10, "safety": 0.9, "reasoning": v}
             for r, v in values.items()
         ]
-        rows.append({"series": "Full", "rank": "", "epoch": 5, "safety": 0.95, "pass_at_1": full})
+        rows.append({"series": "Full", "rank": "", "epoch": 5, "safety": 0.95, "reasoning": full})
         # a (c) panel of the same figure: other series, out of the check's scope
         frontier_rows = [row("r=1", 1, 0.5, 0.5, "(c) AIME 2024")]
         return {
@@ -396,7 +396,7 @@ def test_dominates(tmp_path):
 
     def data(om_best):
         rows = [
-            {"method": "Vanilla", "checkpoint": f"v{e}", "epoch": e, "safety": s, "pass_at_1": p}
+            {"method": "Vanilla", "checkpoint": f"v{e}", "epoch": e, "safety": s, "reasoning": p}
             for e, s, p in ((1, 0.5, 0.7), (10, 0.9, 0.6))
         ]
         rows += [
@@ -406,7 +406,7 @@ def test_dominates(tmp_path):
                 "lambda": 1.0,
                 "epoch": "",
                 "safety": 0.3,
-                "pass_at_1": 0.8,
+                "reasoning": 0.8,
             },
             {
                 "method": "OrthoMerge-both",
@@ -414,7 +414,7 @@ def test_dominates(tmp_path):
                 "lambda": 1.25,
                 "epoch": "",
                 "safety": om_best[0],
-                "pass_at_1": om_best[1],
+                "reasoning": om_best[1],
             },
         ]
         return {"panels": [{"title": "(a) AIME 2024", "points": rows}]}
@@ -426,7 +426,7 @@ def test_dominates(tmp_path):
 def test_trend(tmp_path):
     c = one(
         tmp_path,
-        'kind = "trend"\nrows = {series = "LoRA"}\nx = "rank"\nmetric = "pass_at_1"\nat_most = -0.5\n',
+        'kind = "trend"\nrows = {series = "LoRA"}\nx = "rank"\nmetric = "reasoning"\nat_most = -0.5\n',
     )
 
     def data(values):
@@ -435,7 +435,7 @@ def test_trend(tmp_path):
                 {
                     "title": "(a) AIME 2024",
                     "points": [
-                        {"series": "LoRA", "rank": r, "safety": 0.9, "pass_at_1": v}
+                        {"series": "LoRA", "rank": r, "safety": 0.9, "reasoning": v}
                         for r, v in zip((1, 2, 4, 8, 64), values, strict=True)
                     ],
                 }
@@ -516,7 +516,7 @@ def test_missing_rows_are_not_evaluable_not_failures(tmp_path):
     # a row without the number (a rank-sweep safety panel has no Pass@1)
     blank = base_full_lora("M: AIME 2024", lora_pass="")
     out = evaluate_claim(c, frontier_data({"M: AIME 2024": blank}))
-    assert out.status == "not-evaluable" and "'pass_at_1'" in out.reason
+    assert out.status == "not-evaluable" and "'reasoning'" in out.reason
     # geometry tables missing from the data
     g = one(
         tmp_path,

@@ -39,7 +39,8 @@ def claims_table(number: int, claims: list[Claim]) -> str:
         if c.reading:
             words += f"<br>*Read as:* {_cell(c.reading)}"
         tol = tolerance_words(c) + (f"<br>{_cell(c.why)}" if c.why else "")
-        lines.append(f"| `{c.id}` | {words} | {_cell(describe(c))} | {_cell(tol)} |")
+        only = f"<br>({', '.join(c.profiles)} profile only)" if c.profiles else ""
+        lines.append(f"| `{c.id}`{only} | {words} | {_cell(describe(c))} | {_cell(tol)} |")
     if not mine:
         lines.append("| | (no claim recorded) | | |")
     return "\n".join(lines)

@@ -42,7 +42,8 @@ class ModelSpec:
     directory shipped in ``repro/assets/fixtures/<name>`` (the toy world's trained models), its
     revision the sha256 prefix of its weights file.
 
-    ``label`` (how figures and plans name it), ``gated`` (access terms) and ``shape`` (facts for estimates) do not
+    ``label`` (how figures and plans name it), ``gated`` and ``license`` (access terms) and ``shape`` (facts for
+    estimates) do not
     change what is computed with the model: they are not part of its key, so renaming a label re-keys nothing."""
 
     name: str
@@ -55,6 +56,7 @@ class ModelSpec:
     gated: bool = not_in_key(False)
     tiny: TinyArch | None = None
     shape: ModelShape | None = not_in_key(None)
+    license: str | None = not_in_key(None)  # as its model card states it at the pinned revision
 
     @property
     def slug(self) -> str:
@@ -112,7 +114,7 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class TrainSpec:
-    """One supervised fine-tuning run (REPRO_SPEC B). Every field is a setting the trainer
+    """One supervised fine-tuning run (docs/settings.md#training). Every field is a setting the trainer
     asserts it actually used."""
 
     model: ModelSpec
@@ -137,7 +139,7 @@ class TrainSpec:
     # "bf16_base_fp16_autocast" (paper LoRA), "pure_bf16" (paper full), "fp32" (CPU profiles)
     precision: str = "fp32"
     completion_only_loss: bool = True  # TRL 0.17 semantics: prompt masked, EOS trained
-    # Orthogonality-regularizer modes only (REPRO_SPEC G): "authors" = the authors' effective k (the mode's k for
+    # Orthogonality-regularizer modes only (docs/evaluation.md#parity-findings): "authors" = the authors' effective k (the mode's k for
     # the first adapted module, then min(k, r), as their code shadows it); "nominal" = the mode's k for every module.
     reg_k_policy: str | None = None
 
@@ -208,7 +210,7 @@ class OrthoMergeCheckpointSpec(CheckpointSpec):
 
 @dataclass(frozen=True)
 class GeometrySpec:
-    """A weight-geometry analysis of one checkpoint's update dW against its base W_I (REPRO_SPEC D):
+    """A weight-geometry analysis of one checkpoint's update dW against its base W_I (docs/geometry.md#notation):
     ``"stable_rank"`` (Fig. 1: ||dW||_F^2 / ||dW||_2^2) or ``"overlap"`` (Fig. 7: m1-m4 with the
     top-``top_k`` singular vectors of W_I), for every adapted (layer, module). Full fine-tuning:
     dW = W_ft - W_I in fp32; LoRA: dW = (alpha/r) B A from the saved adapter alone."""
@@ -216,7 +218,7 @@ class GeometrySpec:
     checkpoint: CheckpointSpec
     analysis: str  # "stable_rank" | "overlap"
     top_k: int = 16
-    norm: str = "fro"  # the norm of m1-m4 (REPRO_SPEC E12: Frobenius)
+    norm: str = "fro"  # the norm of m1-m4 (docs/choices.md#12-fig-7-checkpoints-norm-and-averaging: Frobenius)
 
     def __post_init__(self) -> None:
         if self.analysis not in ("stable_rank", "overlap"):
@@ -236,7 +238,7 @@ class GeometrySpec:
 
 @dataclass(frozen=True)
 class DecodingSpec:
-    """Sampling settings. One sample per question per seed; n = len(seeds) (REPRO_SPEC C)."""
+    """Sampling settings. One sample per question per seed; n = len(seeds) (docs/evaluation.md#overview)."""
 
     temperature: float
     top_p: float

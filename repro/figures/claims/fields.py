@@ -113,7 +113,7 @@ class Fields:
                 raise self.error(f"field {name}.{k} must be a value or a list of values, got {v!r}")
             filters.append((k, vals))
         if needs_metric and not isinstance(metric, str):
-            raise self.error(f"field {name}.metric is required (the row field to read, e.g. 'pass_at_1')")
+            raise self.error(f"field {name}.metric is required (the row field to read, e.g. 'reasoning')")
         if metric is not None and (not isinstance(metric, str) or not metric):
             raise self.error(f"field {name}.metric must be the name of a row field (a non-empty string), "
                              f"got {metric!r}")

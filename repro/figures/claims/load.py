@@ -11,23 +11,24 @@ import os
 import tomllib
 from pathlib import Path
 
+from repro import roots
 from repro.errors import ReproError
 from repro.figures.catalog import CATALOG
 from repro.figures.claims.fields import Fields, bad
 from repro.figures.claims.kinds import KINDS
 from repro.figures.claims.model import Claim
 
-COMMON = {"figure", "id", "quote", "source", "kind", "reading", "why"}
+COMMON = {"figure", "id", "quote", "source", "kind", "reading", "why", "profiles"}
 
 
 def default_claims_path() -> Path:
     """``$REPRO_CLAIMS``, else the repository's ``paper_figures/claims.toml``, else the figures root's."""
-    if os.environ.get("REPRO_CLAIMS"):
-        return Path(os.environ["REPRO_CLAIMS"])
-    here = Path(__file__).resolve().parents[3] / "paper_figures" / "claims.toml"
+    if os.environ.get(roots.CLAIMS_ENV):
+        return Path(os.environ[roots.CLAIMS_ENV])
+    here = roots.SOURCE_TREE / "paper_figures" / "claims.toml"
     if here.is_file():
         return here
-    return Path(os.environ.get("REPRO_FIGURES", "paper_figures")) / "claims.toml"
+    return roots.figures() / "claims.toml"
 
 
 def _words(text: str) -> str:
@@ -58,8 +59,10 @@ def parse_claim(path: Path, i: int, raw: dict) -> Claim:
     for name in ("reading", "why"):
         if name in raw and not isinstance(raw[name], str):
             raise fields.error(f"field {name!r} must be a string")
+    profiles = fields.optional_strings("profiles")
     return Claim(figure=fig, id=raw["id"], quote=_words(raw["quote"]), source=raw["source"], kind=kind,
-                 reading=_words(raw.get("reading", "")), why=_words(raw.get("why", "")), check=check)
+                 reading=_words(raw.get("reading", "")), why=_words(raw.get("why", "")), check=check,
+                 profiles=profiles)
 
 
 def load_claims(path: Path | None = None) -> list[Claim]:
@@ -88,6 +91,8 @@ def load_claims(path: Path | None = None) -> list[Claim]:
     return claims
 
 
-def claims_for(number: int, claims: list[Claim] | None = None) -> list[Claim]:
-    """The claims of figure ``number`` (from ``claims``, else from the default claims file)."""
-    return [c for c in (load_claims() if claims is None else claims) if c.figure == number]
+def claims_for(number: int, claims: list[Claim] | None = None, profile: str | None = None) -> list[Claim]:
+    """The claims of figure ``number`` (from ``claims``, else from the default claims file), those checked on
+    ``profile`` where one is given."""
+    return [c for c in (load_claims() if claims is None else claims)
+            if c.figure == number and (profile is None or c.applies_to(profile))]

@@ -25,10 +25,15 @@ class Claim:
     reading: str = ""
     why: str = ""
     check: Check | None = field(default=None, hash=False, compare=False)
+    profiles: tuple[str, ...] = ()  # the profiles the claim is checked on (empty: all)
 
     @property
     def ref(self) -> str:
         return f"{self.figure}/{self.id}"
+
+    def applies_to(self, profile: str) -> bool:
+        """Whether the claim is checked on ``profile`` (a variant such as ``paper-hf`` counts as its profile)."""
+        return not self.profiles or profile.split("-", 1)[0] in self.profiles
 
 
 def describe(c: Claim) -> str:

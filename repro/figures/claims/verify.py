@@ -30,6 +30,6 @@ def verify_figure(number: int, profile: str, root: Path, claims: list[Claim] | N
     """Every claim of figure ``number`` evaluated on its data rendered for ``profile`` under ``root``."""
     if number not in CATALOG:
         raise ReproError(f"the paper has no figure {number}", f"choose one of {min(CATALOG)}-{max(CATALOG)}")
-    mine = claims_for(number, claims)
+    mine = claims_for(number, claims, profile)
     data = load_figure_data(root, number, profile)
     return [evaluate_claim(c, data) for c in mine]

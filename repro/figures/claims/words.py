@@ -23,5 +23,5 @@ def margin_words(margin: float | dict[str, float]) -> str:
 
 
 def metric_name(name: str | None) -> str:
-    """A row field as the paper names it (``pass_at_1`` is Pass@1)."""
-    return {"pass_at_1": "Pass@1"}.get(name or "", name or "")
+    """A row field as a claim names it (``reasoning``: the panel's reasoning score, Pass@1 or accuracy)."""
+    return {"reasoning": "reasoning score"}.get(name or "", name or "")

@@ -13,9 +13,11 @@ from repro.figures.claims.kinds.compare import Compare
 from repro.figures.claims.kinds.dominates import Dominates
 from repro.figures.claims.kinds.fraction_in_range import FractionInRange
 from repro.figures.claims.kinds.frontier import Frontier
+from repro.figures.claims.kinds.in_band import InBand
 from repro.figures.claims.kinds.paired import Paired
 from repro.figures.claims.kinds.trend import Trend
 
-KINDS: dict[str, type[Check]] = {k.name: k for k in (Compare, Frontier, Dominates, Trend, FractionInRange, Paired)}
+KINDS: dict[str, type[Check]] = {k.name: k for k in (Compare, Frontier, Dominates, Trend, FractionInRange, Paired,
+                                                       InBand)}
 
-__all__ = ["KINDS", "Check", "Compare", "Dominates", "FractionInRange", "Frontier", "Paired", "Trend"]
+__all__ = ["KINDS", "Check", "Compare", "Dominates", "FractionInRange", "Frontier", "InBand", "Paired", "Trend"]

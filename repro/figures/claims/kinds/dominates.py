@@ -22,13 +22,13 @@ class Dominates(PairCheck):
     a: Selection
     b: Selection
     x: str = "safety"
-    y: str = "pass_at_1"
+    y: str = "reasoning"
 
     @classmethod
     def parse(cls, fields: Fields) -> Dominates:
         common = cls.common(fields)
         check = cls(**common, a=fields.selection("a", False), b=fields.selection("b", False),
-                    x=fields.row_field("x", "safety"), y=fields.row_field("y", "pass_at_1"))
+                    x=fields.row_field("x", "safety"), y=fields.row_field("y", "reasoning"))
         if check.op not in ("gt", "geq"):
             raise fields.error(f"field 'op' of a dominates check must be 'gt' or 'geq', got {check.op!r}")
         return check

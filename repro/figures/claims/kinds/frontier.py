@@ -22,13 +22,13 @@ class Frontier(PairCheck):
     a: Selection
     b: Selection
     x: str = "safety"
-    y: str = "pass_at_1"
+    y: str = "reasoning"
 
     @classmethod
     def parse(cls, fields: Fields) -> Frontier:
         common = cls.common(fields)
         return cls(**common, a=fields.selection("a", False), b=fields.selection("b", False),
-                   x=fields.row_field("x", "safety"), y=fields.row_field("y", "pass_at_1"))
+                   x=fields.row_field("x", "safety"), y=fields.row_field("y", "reasoning"))
 
     def describe(self) -> str:
         return (f"area under the Pareto front ({metric_name(self.x)} × {metric_name(self.y)}) of "
