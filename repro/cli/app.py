@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 from repro.errors import ReproError, fs_error
 
 # The order `repro --help` lists the commands in: a reviewer's path through them.
-ORDER = ("list", "show", "plan", "figure", "verify", "check", "train", "score", "fetch")
+ORDER = ("list", "show", "plan", "figure", "verify", "report", "check", "train", "score", "fetch")
 
 
 class _Ordered(TyperGroup):
