@@ -46,6 +46,7 @@ def smoke(session: nox.Session) -> None:
     _install(session)
     session.run("repro", "figure", "--all", "--profile", "smoke")
     session.run("repro", "check", "--all", "--profile", "smoke")
+    session.run("repro", "run", "experiments/fig2-protocol-on-another-model.toml")  # the shipped example
     session.run("repro", "verify", "--all", "--profile", "smoke", success_codes=[0, 1])
 
 

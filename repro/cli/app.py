@@ -8,12 +8,13 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from repro.errors import ReproError, fs_error
 
 # The order `repro --help` lists the commands in: a reviewer's path through them.
-ORDER = ("list", "show", "plan", "figure", "verify", "report", "check", "train", "score", "fetch")
+ORDER = ("list", "show", "plan", "figure", "verify", "report", "check", "eject", "run", "train", "score", "fetch")
 
 
 class _Ordered(TyperGroup):
@@ -34,5 +35,5 @@ def main() -> None:
         error = exc if isinstance(exc, ReproError) else fs_error(exc, "writing outputs")
         if error is None:
             raise
-        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)

@@ -32,18 +32,24 @@ def plan(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"
                                           "once, the cost of each figure alone and the saving from sharing"),
          as_json: bool = JsonOpt) -> None:
     """The steps of a figure, which are done, which would run, and their GPU-hours and disk."""
-    from repro.pipeline import cost
-    from repro.pipeline.assumptions import assumptions_json
-    from repro.pipeline.execute import step_status
     from repro.pipeline.plan import plan_recipe
 
     profile = variant(profile, backend)
     one_or_all("plan", number, all_figures, profile)
-    st = store(profile)
     if all_figures:
-        _plan_all(profile, st, as_json)
+        _plan_all(profile, store(profile), as_json)
         return
-    steps = plan_recipe(recipe(number, profile)[2])
+    show_steps(plan_recipe(recipe(number, profile)[2]), profile, f"Figure {number}, {profile} profile", as_json,
+               {"figure": number})
+
+
+def show_steps(steps: list, profile: str, title: str, as_json: bool, extra: dict | None = None) -> None:
+    """The steps of one plan: state, GPU-hours, CPU time and disk of each, and the totals (or all of it as JSON)."""
+    from repro.pipeline import cost
+    from repro.pipeline.assumptions import assumptions_json
+    from repro.pipeline.execute import step_status
+
+    st = store(profile)
     states: dict = {}
     state = {s.id: step_status(st, s, states) for s in steps}
     est = [cost.estimate(s, st) for s in steps]
@@ -52,7 +58,7 @@ def plan(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"
         rows = [{"id": e.step_id, "kind": e.kind, "group": e.group, "label": e.label, "state": state[e.step_id],
                  "gpu_hours": e.gpu_hours, "gpu": e.gpu, "cpu_hours": e.cpu_hours, "disk_bytes": e.disk_bytes,
                  "basis": e.basis, "measured": list(e.measured)} for e in est]
-        write_json({"figure": number, "profile": profile, "steps": rows, "totals": tot,
+        write_json({**(extra or {}), "profile": profile, "steps": rows, "totals": tot,
                     "assumptions": assumptions_json()})
         return
     counts: dict[str, int] = {}
@@ -64,8 +70,8 @@ def plan(number: int = typer.Argument(None, help="figure number 1-12 (or --all)"
                      f"{e.gpu_hours:.2f}" + (" H200" if e.gpu == "H200" else "") if e.gpu_hours else "-",
                      f"{60 * e.cpu_hours:.1f}" + ("*" if "cpu_hours" in e.measured else "") if e.cpu_hours else "-",
                      cost.human_bytes(e.disk_bytes) + ("*" if "disk_bytes" in e.measured else "")))
-    table(f"Figure {number}, {profile} profile: {len(steps)} steps",
-          ("#", "kind", "step", "state", "GPU-h", "CPU-min", "disk"), rows, right=("#", "GPU-h", "CPU-min", "disk"))
+    table(f"{title}: {len(steps)} steps", ("#", "kind", "step", "state", "GPU-h", "CPU-min", "disk"), rows,
+          right=("#", "GPU-h", "CPU-min", "disk"))
     out.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     _totals(tot)
 

@@ -109,14 +109,14 @@ def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dic
     for ax in list(axes.flat)[len(rec.panels):]:
         ax.axis("off")
     banner = profile_note(rec.profile)
-    fig.suptitle(f"Figure {rec.number}: {rec.title}{banner}", fontsize=10)
+    fig.suptitle(f"{rec.heading}{banner}", fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     width = max(60, int(fig.get_figwidth() * 16))
     fig.text(0.5, 0.005, textwrap.fill(legend_note, width), ha="center", va="bottom", fontsize=7, color="0.3")
     data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
             "deviations": list(rec.deviations), "panels": panels_data, "note": banner.strip(" []"),
             "legend_note": legend_note}
-    files = write_figure_dir(out_dir, fig, data, rows, stem=f"fig{rec.number:02d}")
+    files = write_figure_dir(out_dir, fig, data, rows, stem=rec.stem)
     plt.close(fig)
     return files
 

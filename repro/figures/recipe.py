@@ -52,6 +52,16 @@ class FigureRecipe:
     trains: tuple[TrainSpec, ...] = ()
     deviations: tuple[str, ...] = field(default=())
     analyses: tuple[GeometrySpec, ...] = ()  # weight analyses (Figs. 1, 7): planned with the scorings
+    name: str = ""  # an experiment file's name (repro run); a figure of the paper is figNN
+
+    @property
+    def stem(self) -> str:
+        """The name of the rendered files (``fig02.png``, or the experiment's)."""
+        return self.name or f"fig{self.number:02d}"
+
+    @property
+    def heading(self) -> str:
+        return f"Figure {self.number}: {self.title}" if not self.name else f"{self.name}: {self.title}"
 
     def scores(self) -> list[ScoreSpec]:
         """Every scoring the figure reads, each once, in a stable order."""

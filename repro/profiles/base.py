@@ -95,6 +95,16 @@ class Profile(ABC):
         variant.backend = backend
         return variant
 
+    def with_decoding(self, benchmarks: tuple[str, ...], **changes) -> Profile:
+        """This profile with the decoding of ``benchmarks`` changed (an experiment file's overrides, e.g.
+        ``max_new_tokens`` or ``seeds``); their generations and scorings get keys of their own."""
+        changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
+        variant = copy.copy(self)
+        variant.benchmarks = {**self.benchmarks, **{
+            name: replace(self.benchmark(name), decoding=replace(self.benchmark(name).decoding, **changes))
+            for name in benchmarks}}
+        return variant
+
     @property
     def deviations(self) -> tuple[str, ...]:
         engine = ()

@@ -9,6 +9,7 @@ design: it proves the plumbing, not the paper (that is the ``toy`` profile's job
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 from repro.errors import ReproError
@@ -50,6 +51,18 @@ def _tiny_policy(paper_model: ModelSpec, num_layers: int, seed: int) -> ModelSpe
         num_layers=num_layers, label=f"tiny-{paper_model.label}", source="tiny", dtype="float32",
         tiny=replace(tiny_policy_arch(num_layers, seed), **_TINY_KIND.get(paper_model.name, {})),
     )
+
+
+def _stand_in(model: ModelSpec) -> ModelSpec:
+    """A tiny stand-in for a model outside the paper (an experiment file's): a seventh of its depth (at least 2
+    layers, so layer ranges map by relative depth), Llama-shaped where its name says Llama, else Qwen2-shaped, with
+    the chat format of its family; seeded by its name."""
+    arch = "llama" if "llama" in model.name.lower() else "qwen2"
+    template = "r1" if model.family == "deepseek" else "qwen_instruct"
+    layers, seed = max(2, round(model.num_layers / 7)), int(hashlib.sha256(model.name.encode()).hexdigest()[:6], 16)
+    return ModelSpec(name=f"smoke/tiny-{model.slug}", revision="in-process-v1", family=model.family,
+                     num_layers=layers, label=f"tiny-{model.label or model.slug}", source="tiny", dtype="float32",
+                     tiny=replace(tiny_policy_arch(layers, seed), arch=arch, template=template))
 
 
 TINY_JUDGE = ModelSpec(
@@ -143,12 +156,12 @@ class SmokeProfile(Profile):
     def model(self, paper_model: ModelSpec) -> ModelSpec:
         if paper_model.source == "tiny":
             return paper_model
-        try:
-            layers, seed = _TINY_LAYERS[paper_model.name]
-        except KeyError:
-            raise ReproError(f"the smoke profile has no stand-in for {paper_model.name}",
-                             "add one to repro/profiles/smoke.py") from None
-        return _tiny_policy(paper_model, layers, seed)
+        if paper_model.name in _TINY_LAYERS:
+            return _tiny_policy(paper_model, *_TINY_LAYERS[paper_model.name])
+        if paper_model.family not in ("deepseek", "qwen"):
+            raise ReproError(f"the smoke profile has no stand-in for {paper_model.name} (family "
+                             f"{paper_model.family!r})", "smoke stands in for deepseek- and qwen-format models")
+        return _stand_in(paper_model)
 
     def train(self, paper_model: ModelSpec, mode: str) -> TrainSpec:
         model = self.model(paper_model)

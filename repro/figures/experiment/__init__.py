@@ -1,0 +1,46 @@
+"""Experiment files: a recipe as a file a researcher copies and edits (`repro eject N`), run with the same plan,
+executors and store as the paper's figures (`repro run FILE`).
+
+    schema.py  the format, as typed pydantic models; a bad file is one line (file, line, key, problem, fix)
+    build.py   an experiment -> a figure recipe (the profile's specs, so shared runs keep their keys)
+    eject.py   a figure of the paper -> an experiment file
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro import roots
+
+
+def output_dir(name: str) -> Path:
+    """Where experiment ``name`` renders: paper_figures/experiments/<name>/."""
+    return roots.figures() / "experiments" / name
+
+
+def write_readme(path: Path, rec, source: Path) -> Path:
+    """The experiment's README: where it comes from, how to rerun it, every setting that differs from the paper's."""
+    from repro.pipeline.store import atomic_write_text
+
+    devs = "\n".join(f"- {d}" for d in rec.deviations)
+    readme = output_dir(rec.name) / "README.md"
+    atomic_write_text(readme, f"""# {rec.name}: {rec.title}
+
+From the experiment file `{source}` ({rec.profile} profile).
+
+    repro run {source} --plan     # its steps, GPU-hours and disk
+    repro run {source}            # run what is missing, then render here
+
+Outputs: `{rec.profile}/{rec.name}.{{png,pdf,json,csv}}` beside this file.
+
+## Settings that differ from the paper's
+
+{devs or "- none"}
+
+## The file
+
+```toml
+{source.read_text(encoding="utf-8").rstrip()}
+```
+""")
+    return readme

@@ -1,0 +1,221 @@
+"""The experiment file format (TOML), as typed pydantic models: what `repro run FILE` reads and `repro eject N`
+writes. Unknown keys, wrong types and missing fields are the library's errors, turned into one line naming the
+file, the line, the key, the problem and the fix (:func:`load`).
+
+    title = "Fig. 2's protocol on another model"
+    profile = "smoke"                    # paper | reduced | smoke | toy (the tiny stand-ins on CPU)
+    backend = "hf"                       # optional: vllm | hf (default: the profile's)
+
+    [models.r1_7b]                       # a model of the paper by its registry name ...
+    registry = "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"
+
+    [models.other]                       # ... or any hub model at a pinned revision
+    hub = "org/Some-Reasoning-Model-7B"
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    family = "deepseek"                  # chat format: deepseek (R1 template) | qwen (Qwen chat template)
+    num_layers = 28
+    shape = { params_b = 7.6, hidden = 3584, intermediate = 18944, kv_width = 512 }   # for the GPU plan
+
+    [[runs]]                             # a series of the plot: a paper mode on a model, with overrides
+    name = "LoRA"
+    model = "other"
+    mode = "lora_mlp_r1"
+    learning_rate = 5e-5                 # optional: epochs, batch_size, seeds, lora_alpha, lora_dropout
+    evaluate_epochs = [2, 4, 6, 8, 10]   # optional: the checkpoints evaluated (default: every epoch)
+
+    [evaluation]
+    safety = "strongreject"
+    benchmarks = ["aime24", "gpqa_diamond"]
+    base = true                          # the base models as a series
+    decoding = { max_new_tokens = 8192, seeds = [0, 1, 2, 3] }   # optional: less than the paper
+
+    [plot]
+    front = "panel"                      # panel: one Pareto front per panel (Fig. 2); series: each series' own
+    tests = "plus"                       # code benchmarks: plus (Fig. 2) or base (Fig. 9) tests
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from repro.errors import ReproError
+from repro.specs import parse_mode
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Shape(_Strict):
+    params_b: float = Field(gt=0)
+    hidden: int = Field(gt=0)
+    intermediate: int = Field(gt=0)
+    kv_width: int = Field(gt=0)
+
+
+class Model(_Strict):
+    registry: str | None = None
+    hub: str | None = None
+    revision: str | None = None
+    family: Literal["deepseek", "qwen"] | None = None
+    num_layers: int | None = Field(default=None, gt=0)
+    dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+    label: str | None = None
+    shape: Shape | None = None
+    allow_unpinned: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Model:
+        if (self.registry is None) == (self.hub is None):
+            raise ValueError("give exactly one of registry (a model of the paper) and hub (any hub model)")
+        if self.hub is not None:
+            if self.revision is None and not self.allow_unpinned:
+                raise ValueError("a hub model needs its revision (a commit hash), or allow_unpinned = true to "
+                                 "follow the hub's current one")
+            for name in ("family", "num_layers"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"a hub model needs {name}")
+        return self
+
+
+class Run(_Strict):
+    name: str = Field(min_length=1)
+    model: str
+    mode: str
+    learning_rate: float | None = Field(default=None, gt=0)
+    epochs: int | None = Field(default=None, gt=0)
+    batch_size: int | None = Field(default=None, gt=0)
+    seeds: list[int] | None = Field(default=None, min_length=1)
+    lora_alpha: int | None = Field(default=None, gt=0)
+    lora_dropout: float | None = Field(default=None, ge=0, lt=1)
+    evaluate_epochs: list[int] | None = Field(default=None, min_length=1)
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, v: str) -> str:
+        try:
+            parse_mode(v)
+        except ReproError as exc:  # the grammar's own message, as a validation error of this key
+            raise ValueError(str(exc)) from None
+        return v
+
+
+class Decoding(_Strict):
+    max_new_tokens: int | None = Field(default=None, gt=0)
+    seeds: list[int] | None = Field(default=None, min_length=1)
+
+
+class Evaluation(_Strict):
+    safety: str = "strongreject"
+    benchmarks: list[str] = Field(min_length=1)
+    base: bool = True
+    decoding: Decoding = Decoding()
+
+
+class Plot(_Strict):
+    front: Literal["panel", "series"] = "panel"
+    tests: Literal["plus", "base"] = "plus"
+
+
+class Experiment(_Strict):
+    title: str = "an experiment"
+    profile: Literal["paper", "reduced", "smoke", "toy"] = "smoke"
+    backend: Literal["vllm", "hf"] | None = None
+    models: dict[str, Model] = Field(min_length=1)
+    runs: list[Run] = Field(min_length=1)
+    evaluation: Evaluation
+    plot: Plot = Plot()
+
+
+FIXES = {
+    "extra_forbidden": "remove it or correct its spelling",
+    "missing": "add it",
+    "literal_error": "use one of the values named",
+    "value_error": "correct the value",
+}
+
+
+def load(path: Path) -> Experiment:
+    """The experiment in ``path``, validated; one ReproError naming the file, line, key, problem and fix."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReproError(f"no experiment file at {path}", "give the path of a .toml file (`repro eject 2 > f.toml` "
+                         "writes one to start from)") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ReproError(f"{path}: not valid TOML: {exc}", "fix the syntax at the line named") from None
+    try:
+        return Experiment.model_validate(raw)
+    except ValidationError as exc:
+        raise _one_line(path, text, exc) from None
+
+
+def located(path: Path, loc: list, problem: str, fix: str) -> ReproError:
+    """One line naming the file, the line of ``loc`` (a key path such as ``["runs", 1, "mode"]``), the key, the
+    problem and the fix."""
+    loc = [str(x) for x in loc]
+    key = "".join(f"[{x}]" if x.isdigit() else f".{x}" for x in loc).lstrip(".") or "top level"
+    return ReproError(f"{path}:{_line(path.read_text(encoding='utf-8'), loc)}: {key}: {problem}", fix)
+
+
+def _one_line(path: Path, text: str, exc: ValidationError) -> ReproError:
+    # A misspelled key often also leaves a required one missing: the unknown key is the one to report.
+    err = sorted(exc.errors(), key=lambda x: x["type"] != "extra_forbidden")[0]
+    loc = [str(x) for x in err["loc"] if not str(x).startswith("function-")]
+    key = "".join(f"[{x}]" if x.isdigit() else f".{x}" for x in loc).lstrip(".") or "top level"
+    msg, kind = err["msg"].removeprefix("Value error, "), err["type"]
+    fix = FIXES.get(kind, "correct the value")
+    if kind == "extra_forbidden":
+        msg = f"unknown key {loc[-1]!r}"
+        parent = _model_at(loc[:-1])
+        close = difflib.get_close_matches(loc[-1], list(parent.model_fields), n=1) if parent else []
+        fix = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(parent.model_fields)}" \
+            if parent else fix
+    elif " -- " in msg:  # a project error carried through the library: its own problem and fix
+        msg, _, fix = msg.partition(" -- ")
+    return ReproError(f"{path}:{_line(text, loc)}: {key}: {msg}", fix)
+
+
+def _model_at(loc: list[str]) -> type[BaseModel] | None:
+    """The table type at a location of the document (whose keys a did-you-mean chooses from)."""
+    names = [p for p in loc if not p.isdigit()]
+    if not names:
+        return Experiment
+    top = {"runs": Run, "evaluation": Evaluation, "plot": Plot}.get(names[0])
+    if names[0] == "models":
+        return Shape if names[2:3] == ["shape"] else Model if len(names) >= 2 else None
+    if names[0] == "evaluation" and names[1:2] == ["decoding"]:
+        return Decoding
+    return top
+
+
+def _line(text: str, loc: list[str]) -> int:
+    """The line of the file the location points at: its table header and, below it, its key (best effort)."""
+    lines = text.splitlines()
+    start, table_index = 0, -1
+    names = [p for p in loc if not p.isdigit()]
+    counts = [int(p) for p in loc if p.isdigit()]
+    if names and names[0] == "runs" and counts:
+        headers = [i for i, ln in enumerate(lines) if re.match(r"\s*\[\[\s*runs\s*\]\]", ln)]
+        if counts[0] < len(headers):
+            start = table_index = headers[counts[0]]
+    elif len(names) >= 2 and names[0] in ("models", "evaluation", "plot"):
+        header = rf"\s*\[\s*{re.escape(names[0])}(\.{re.escape(names[1])})?\s*\]"
+        found = [i for i, ln in enumerate(lines) if re.match(header, ln)]
+        if found:
+            start = table_index = found[-1] if names[0] != "models" else found[0]
+    key = names[-1] if names else ""
+    for i in range(start, len(lines)):
+        if i > start and table_index >= 0 and re.match(r"\s*\[", lines[i]):
+            break
+        if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]) or re.search(rf"[{{,]\s*{re.escape(key)}\s*=", lines[i]):
+            return i + 1
+    return table_index + 1 if table_index >= 0 else 1
