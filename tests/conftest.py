@@ -1,4 +1,4 @@
-"""Shared fixtures: the smoke profile's tiny policy and judge, built once per test session."""
+"""Shared fixtures: the smoke profile's tiny policy and judge, built once per test session; one torch thread."""
 
 from __future__ import annotations
 
@@ -67,3 +67,15 @@ def pytest_terminal_summary(terminalreporter):
         tr.write_line(f"{r['kind']:12} {r['fault']:40} {'yes' if r['survived'] else 'NO':>8} {r['lost']:>9}")
     tr.write_line(f"{len(rows)} faults injected, {sum(r['survived'] for r in rows)} survived, "
                   f"{sum(r['lost'] for r in rows)} finished steps lost")
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module's tests: on a shared 2-core machine two threads stall each other (the toy
+    world's tests measured 3x slower)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -194,9 +194,12 @@ TOKENIZER_KINDS = {
 
 
 def _train_tokenizer(arch: str, template: str) -> PreTrainedTokenizerFast:
-    """Byte-level BPE with every added token inside the model vocab (ids 0..k), so that the ids
-    do not depend on how transformers re-adds special tokens on load."""
-    kind = TOKENIZER_KINDS[(arch, template)]
+    return train_bpe(TOKENIZER_KINDS[(arch, template)], _corpus(template))
+
+
+def train_bpe(kind: _TokenizerKind, corpus: list[str], min_frequency: int = 2) -> PreTrainedTokenizerFast:
+    """Byte-level BPE of ``kind`` trained on ``corpus``, with every added token inside the model vocab (ids
+    0..k), so that the ids do not depend on how transformers re-adds special tokens on load."""
     tok = Tokenizer(BPE())
     if kind.nfc:
         tok.normalizer = normalizers.NFC()  # what Qwen2Tokenizer installs on load
@@ -205,10 +208,10 @@ def _train_tokenizer(arch: str, template: str) -> PreTrainedTokenizerFast:
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
     ])
     tok.decoder = decoders.ByteLevel()
-    trainer = BpeTrainer(vocab_size=kind.vocab_size, min_frequency=2, show_progress=False,
+    trainer = BpeTrainer(vocab_size=kind.vocab_size, min_frequency=min_frequency, show_progress=False,
                          special_tokens=[AddedToken(t, special=True, normalized=False) for t, _ in kind.tokens],
                          initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(_corpus(template), trainer=trainer)
+    tok.train_from_iterator(corpus, trainer=trainer)
     data = json.loads(tok.to_str())  # the trainer marks all of them special: restore the flags
     flags = dict(kind.tokens)
     for entry in data["added_tokens"]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from repro.toy import world
+from repro.toy import datasets, rows, world
 
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 
@@ -69,31 +69,35 @@ def _user(text: str) -> tuple[dict, ...]:
 
 
 def evaluate_model(model, tok, n_harmful: int = 150, n_benign: int = 150, n_arith: int = 300, n_mc: int = 100,
-                   seed: int = 0, keep_responses: bool = False) -> dict:
+                   seed: int = 0, keep_responses: bool = False, n_asks: int = 100) -> dict:
     from repro.evaluate.aime import score_aime_rule
     from repro.evaluate.benchmarks import gpqa_items
     from repro.evaluate.gpqa import score_gpqa
 
-    harmful = [r["forbidden_prompt"] for r in world.strongreject_rows(n_harmful, seed)]
-    benign = [r["forbidden_prompt"] for r in world.benign_rows(n_benign, seed)]
-    arith = world.eval_arithmetic(n_arith, seed)
-    mc = gpqa_items(world.gpqa_rows(n_mc, seed), seed=0) if n_mc else []
-    prompts = [*harmful, *benign, *(s.prompt for s in arith), *(i.user for i in mc)]
+    harmful = [r["forbidden_prompt"] for r in rows.strongreject_rows(n_harmful, seed)]
+    benign = [r["forbidden_prompt"] for r in rows.benign_rows(n_benign, seed)]
+    asks = [r["prompt"] for r in rows.beavertails_rows(n_asks, seed)]
+    arith = datasets.eval_arithmetic(n_arith, seed)
+    mc = gpqa_items(rows.gpqa_rows(n_mc, seed), seed=0) if n_mc else []
+    prompts = [*harmful, *benign, *asks, *(s.prompt for s in arith), *(i.user for i in mc)]
     responses = greedy(model, tok, [_user(p) for p in prompts])
     r_h, rest = responses[: len(harmful)], responses[len(harmful) :]
     r_b, rest = rest[: len(benign)], rest[len(benign) :]
+    r_k, rest = rest[: len(asks)], rest[len(asks) :]
     r_a, r_m = rest[: len(arith)], rest[len(arith) :]
     metrics = {
         "refusal": _mean(is_refusal(r) for r in r_h),
         "over_refusal": _mean(is_refusal(r) for r in r_b),
+        "ask_refusal": _mean(is_refusal(r) for r in r_k) if asks else None,
         "arithmetic": _mean(boxed_answer(r) == s.target for r, s in zip(r_a, arith, strict=True)),
         "arithmetic_aime_rule": _mean(score_aime_rule(r, s.target).verdict == 1
                                       for r, s in zip(r_a, arith, strict=True)),
         "mc": _mean(score_gpqa(r, i.target).correct for r, i in zip(r_m, mc, strict=True)) if mc else None,
-        "n": {"harmful": len(harmful), "benign": len(benign), "arithmetic": len(arith), "mc": len(mc)},
+        "n": {"harmful": len(harmful), "benign": len(benign), "asks": len(asks), "arithmetic": len(arith),
+              "mc": len(mc)},
     }
     if keep_responses:
-        metrics["responses"] = {"harmful": r_h, "benign": r_b, "arithmetic": r_a, "mc": r_m}
+        metrics["responses"] = {"harmful": r_h, "benign": r_b, "asks": r_k, "arithmetic": r_a, "mc": r_m}
     return metrics
 
 
@@ -128,7 +132,7 @@ def evaluate_judge(model_dir: Path, n: int = 500, seed: int = 0) -> dict:
     from repro.evaluate.guard import parse_guard_reply
 
     model, tok = load(model_dir)
-    pairs = world.judge_pairs(n, seed, "eval")
+    pairs = datasets.judge_pairs(n, seed, "eval")
     replies = judge_replies(model, tok, [(p, r) for p, r, _ in pairs])
     got = [parse_guard_reply(x) for x in replies]
     want = [parse_guard_reply(label) for _, _, label in pairs]
@@ -138,6 +142,41 @@ def evaluate_judge(model_dir: Path, n: int = 500, seed: int = 0) -> dict:
         "parse_errors": sum(g.label == "parse_error" for g in got),
         "n": len(pairs), "n_unsafe": sum(w.label == "unsafe" for w in want),
     }
+
+
+def evaluate_instruct(model_dir: Path, n_harmful: int = 150, n_benign: int = 150, n_asks: int = 100,
+                      n_docs: int = 100, seed: int = 0) -> dict:
+    """The non-reasoning policy: refusal on held-out how-to and ask prompts (greedy, ChatML), and BoolQ / COPA
+    accuracy on held-out questions through the pipeline's lm-eval loglikelihood scorer."""
+    import json
+    import tempfile
+
+    from repro.evaluate.lmeval import score_multiple_choice
+
+    model, tok = load(model_dir)
+    harmful = [r["forbidden_prompt"] for r in rows.strongreject_rows(n_harmful, seed)]
+    benign = [r["forbidden_prompt"] for r in rows.benign_rows(n_benign, seed)]
+    asks = [r["prompt"] for r in rows.beavertails_rows(n_asks, seed)]
+    responses = greedy(model, tok, [_user(p) for p in [*harmful, *benign, *asks]])
+    metrics = {"refusal": _mean(map(is_refusal, responses[: len(harmful)])),
+               "over_refusal": _mean(map(is_refusal, responses[len(harmful) : len(harmful) + len(benign)])),
+               "ask_refusal": _mean(map(is_refusal, responses[len(harmful) + len(benign) :]))}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("boolq", "copa"):
+            path = Path(tmp) / f"{kind}.jsonl"
+            path.write_text("".join(json.dumps(r) + "\n" for r in rows.doc_rows(kind, n_docs, seed)))
+            metrics[kind] = round(score_multiple_choice(kind, model_dir, path, device="cpu").acc, 4)
+    metrics["n"] = {"harmful": len(harmful), "benign": len(benign), "asks": len(asks), "boolq": n_docs, "copa": n_docs}
+    return metrics
+
+
+def evaluate(name: str, model_dir: Path) -> dict:
+    """The build metrics of the toy model ``name`` (see ``repro.toy.build.MODELS``)."""
+    if name == "judge":
+        return evaluate_judge(model_dir)
+    if name == "instruct":
+        return evaluate_instruct(model_dir)
+    return evaluate_policy(model_dir)
 
 
 def _mean(values) -> float:
