@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from repro.pipeline.store import ArtifactStore
@@ -39,14 +40,16 @@ class Runtime:
         self._step: dict = {}
 
     def begin_step(self) -> None:
-        self._step = {"served": {}, "starts": {}}
+        self._step = {"served": {}, "starts": {}, "start_s": {}}
 
     def step_facts(self) -> dict:
-        """For the manifest of the step just run: each generator that served it (backend, version, settings)
-        and the engines it started, by backend; empty for a step that generated nothing."""
+        """For the manifest of the step just run: each generator that served it (backend, version, settings),
+        the engines it started and the seconds their starts took, by backend; empty for a step that generated
+        nothing."""
         if not self._step.get("served"):
             return {}
-        return {"generators": list(self._step["served"].values()), "engine_starts": dict(self._step["starts"])}
+        return {"generators": list(self._step["served"].values()), "engine_starts": dict(self._step["starts"]),
+                "engine_start_s": {k: round(v, 3) for k, v in self._step["start_s"].items()}}
 
     def generator(self, backend: str, path: Path, dtype: str, decoding: DecodingSpec):
         """The ``backend`` generator of the model at ``path``, started unless resident."""
@@ -60,7 +63,10 @@ class Runtime:
                 self._generators.pop(next(iter(self._generators))).close()
             if backend == "vllm":  # a vLLM engine needs the device to itself
                 self.close()
+            t0 = time.perf_counter()
             self._generators[key] = load_generator(backend, path, dtype, decoding)
+            seconds = self._step.setdefault("start_s", {})
+            seconds[backend] = seconds.get(backend, 0.0) + time.perf_counter() - t0
             for counts in (self.engine_starts, self._step.setdefault("starts", {})):
                 counts[backend] = counts.get(backend, 0) + 1
         gen = self._generators[key]
