@@ -80,7 +80,9 @@ def test_an_unknown_profile_is_one_line(tmp_path):
 def test_artifact_files_are_valid():
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     assert cff["preferred-citation"]["title"] == "LoRA is All You Need for Safety Alignment of Reasoning LLMs"
-    proc = subprocess.run([shutil.which("cffconvert") or "cffconvert", "--validate", "-i", str(ROOT / "CITATION.cff")],
+    # The environment's own cffconvert (beside this interpreter), also where its bin directory is not on PATH.
+    cffconvert = shutil.which("cffconvert", path=os.path.dirname(sys.executable)) or "cffconvert"
+    proc = subprocess.run([cffconvert, "--validate", "-i", str(ROOT / "CITATION.cff")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     zenodo = json.loads((ROOT / ".zenodo.json").read_text())
