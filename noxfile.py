@@ -53,12 +53,14 @@ def smoke(session: nox.Session) -> None:
 
 @nox.session
 def toy(session: nox.Session) -> None:
-    """The toy profile's six figures (1, 2, 3, 5, 6, 7) on the shipped toy world: a model that really learns,
+    """The toy profile's eleven figures (all but Fig. 9) on the shipped toy world: models that really learn,
     3 training seeds, on CPU; then the claims check (the toy is not expected to pass every paper claim)."""
     _install(session)
-    which = session.posargs or ["--all"]  # `nox -s toy -- 2`: one figure
-    session.run("repro", "figure", *which, "--profile", "toy")
-    session.run("repro", "verify", *which, "--profile", "toy", success_codes=[0, 1])
+    figures = [[n] for n in session.posargs] or [["--all"]]  # `nox -s toy -- 2 4`: these figures
+    for which in figures:
+        session.run("repro", "figure", *which, "--profile", "toy")
+    for which in figures:
+        session.run("repro", "verify", *which, "--profile", "toy", success_codes=[0, 1])
 
 
 @nox.session
@@ -80,25 +82,12 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def toy_rebuild(session: nox.Session) -> None:
-    """Rebuild the toy world's policy and judge from scratch into a temp dir (CPU, ~10-30 min) and check
-    the base metrics (arithmetic >= 0.95, refusal <= 0.05 on held-out sets) and the judge's agreement (>= 0.98).
-    The shipped fixtures in repro/assets/fixtures/toy are not touched; copy the build there by hand."""
+    """Rebuild the toy world's data and its four models from scratch into a temp dir (CPU, one after the other:
+    1-2 hours on 2 cores; the shipped ones were built side by side, one `--only` each, in about an hour) and check
+    each build (repro/toy/build.py MODELS: arithmetic >= 0.95 and refusal <= 0.05 for the two reasoning policies,
+    BoolQ >= 0.8 and COPA >= 0.9 for the non-reasoning one, judge agreement >= 0.98); a failed
+    check fails the session. The shipped fixtures in repro/assets/fixtures/toy are not touched; copy a build
+    there by hand. `nox -s toy_rebuild -- --only policy-qwen2`: one model."""
     _install(session)
     out = session.create_tmp()
-    session.run("python", "-m", "repro.toy.build", "--out", out)
-    session.run("python", "-c", _TOY_CHECK, out)
-
-
-_TOY_CHECK = """
-import json, sys
-from pathlib import Path
-out = Path(sys.argv[1])
-policy = json.loads((out / "policy" / "build_manifest.json").read_text())["metrics"]
-judge = json.loads((out / "judge" / "build_manifest.json").read_text())["metrics"]
-print("policy", policy)
-print("judge", judge)
-failed = [name for name, ok in (("arithmetic >= 0.95", policy["arithmetic"] >= 0.95),
-                                ("refusal <= 0.05", policy["refusal"] <= 0.05),
-                                ("judge agreement >= 0.98", judge["agreement"] >= 0.98)) if not ok]
-sys.exit(f"toy rebuild failed: {failed}" if failed else 0)
-"""
+    session.run("python", "-m", "repro.toy.build", "--out", out, *session.posargs)

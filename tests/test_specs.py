@@ -83,6 +83,6 @@ def test_golden_keys():
     assert paper.score(paper.base(R1_QWEN_7B), "strongreject").generation.key == \
         "DeepSeek-R1-Distill-Qwen-7B-base-strongreject-f0bf85d9b5c6"
     assert smoke.model(R1_QWEN_7B).key == "tiny-R1-Distill-Qwen-7B-c18caf1245c1"
-    assert toy.runs(R1_QWEN_14B, "full")[0].key == "policy-full-e5-3cab9aeade1d"
+    assert toy.runs(R1_QWEN_14B, "full")[0].key == "policy-full-e5-bd6933580e09"  # the rebuilt toy policy
     relabelled = dataclasses.replace(R1_QWEN_14B, label="another label", gated=True)
     assert paper.train(relabelled, "lora_mlp_r1").key == run.key

@@ -12,12 +12,12 @@ from dataclasses import replace
 import pytest
 
 from repro.assets.models import fixture_model_path, fixture_model_revision
-from repro.assets.registry import R1_QWEN_14B
+from repro.assets.registry import LLAMA_GUARD_3_8B, QWEN2_1_5B_INSTRUCT, R1_LLAMA_8B, R1_QWEN_7B, R1_QWEN_14B
 from repro.errors import ReproError
 from repro.figures.frontier import average_seeds, plotted
 from repro.figures.registry import figure_module
 from repro.profiles import get_profile
-from repro.profiles.toy import TOY, TOY_FIGURES, TOY_POLICY, TOY_SEEDS
+from repro.profiles.toy import TOY, TOY_FIGURES, TOY_INSTRUCT, TOY_POLICY, TOY_POLICY_QWEN2, TOY_SEEDS
 from repro.toy import TOY_POLICY_DIR
 
 
@@ -47,15 +47,42 @@ def test_fig2_runs_every_method_over_three_seeds_plus_the_tuned_lr_control():
 
 
 def test_toy_recipes_resolve_and_other_figures_say_so_in_one_line():
+    assert TOY_FIGURES == (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12)
     for n in TOY_FIGURES:
         rec = figure_module(n).recipe(TOY)
         assert rec.profile == "toy" and (rec.panels or rec.analyses)
-        assert all(t.model == TOY_POLICY for t in rec.trains)
-    res = subprocess.run([sys.executable, "-m", "repro", "figure", "4", "--profile", "toy"], capture_output=True,
+        assert {t.model for t in rec.trains} <= {TOY_POLICY, TOY_POLICY_QWEN2, TOY_INSTRUCT}
+        if rec.panels:  # the frontier figures train every run once per seed (Figs. 1 and 7 analyse one run)
+            assert len(rec.trains) % len(TOY_SEEDS) == 0
+    res = subprocess.run([sys.executable, "-m", "repro", "figure", "9", "--profile", "toy"], capture_output=True,
                          text=True, timeout=120)
     assert res.returncode == 2 and res.stdout == ""
-    assert "figure 4 has no toy recipe" in res.stderr and "covers figures 1, 2, 3, 5, 6, 7" in res.stderr
+    assert "figure 9 has no toy recipe" in res.stderr and "covers figures 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_each_paper_model_has_its_own_stand_in():
+    """Fig. 10's Llama-8B is played by the Qwen2-shaped policy (the other family), Fig. 12's instruct model by the
+    non-reasoning ChatML policy trained through the authors' Qwen path, Fig. 11 by Fig. 2's own runs."""
+    assert TOY.model(R1_QWEN_14B) == TOY.model(R1_QWEN_7B) == TOY_POLICY
+    assert TOY.model(R1_LLAMA_8B) == TOY_POLICY_QWEN2 and TOY.model(QWEN2_1_5B_INSTRUCT) == TOY_INSTRUCT
+    assert TOY.train(QWEN2_1_5B_INSTRUCT, "full").model.family == "qwen"
+    fig10, fig11, fig12 = (figure_module(n).recipe(TOY) for n in (10, 11, 12))
+    assert {t.model for t in fig10.trains} == {TOY_POLICY_QWEN2}
+    assert set(fig11.trains) <= set(figure_module(2).recipe(TOY).trains)  # only BeaverTails is new
+    assert fig11.panels[0].x_label == "Safety (BeaverTails)"
+    assert [p.y_label for p in fig12.panels] == ["BoolQ accuracy", "COPA accuracy"]
+    with pytest.raises(ReproError, match="no stand-in"):
+        TOY.model(LLAMA_GUARD_3_8B)
+
+
+def test_fig8_keeps_the_papers_k_and_lambdas_over_three_seeds():
+    rec = figure_module(8).recipe(TOY)
+    assert len(rec.trains) == 3 * len(TOY_SEEDS)
+    merged = [p.checkpoint for s in rec.panels[0].series if s.name.startswith("OrthoMerge") for p in s.points]
+    assert {c.orthomerge.k for c in merged} == {64}
+    assert sorted({c.orthomerge.lam for c in merged}) == [1.0, 1.1, 1.15, 1.2, 1.25, 1.75]
+    assert len(merged) == 2 * 6 * len(TOY_SEEDS) and {c.train.seed for c in merged} == set(TOY_SEEDS)
 
 
 def test_fig6_blocks_map_to_the_six_layer_policy():

@@ -1,11 +1,15 @@
 """The ``toy`` profile: the paper's experiments in a tiny world that really learns, on CPU.
 
-Every R1-Distill model of the paper is played by one ~1M-parameter Llama-shaped policy trained from
-scratch on the toy world (``repro/toy``, shipped in ``repro/assets/fixtures/toy/policy``); the judge is
-a tiny Llama-Guard-format model trained on the world's (prompt, response) pairs. Safety training uses
-the world's DirectRefusal-format set (harmful how-to -> refusal, benign how-to -> its answer), safety is
-StrongREJECT-style (held-out harmful prompts judged by the toy judge through the Llama-Guard parser),
-reasoning is AIME-style (held-out sums, boxed answers read by the authors' AIME rule).
+Every R1-Distill-Qwen model of the paper is played by one ~1M-parameter Llama-shaped policy trained from
+scratch on the toy world (``repro/toy``, shipped in ``repro/assets/fixtures/toy/policy``); R1-Distill-Llama-8B
+(Fig. 10, the other architecture family) by a Qwen2-shaped policy of the same world; Qwen2-1.5B-Instruct
+(Fig. 12) by a Qwen2-shaped non-reasoning policy in ChatML that answers yes/no and two-choice questions.
+The judge is a tiny Llama-Guard-format model trained on the world's (prompt, response) pairs. Safety training
+uses the world's DirectRefusal-format set (harmful how-to -> refusal, benign how-to -> its answer), safety is
+StrongREJECT-style (held-out harmful how-to prompts judged by the toy judge through the Llama-Guard parser) or
+BeaverTails-style (Fig. 11: held-out requests of another style, with other verbs and objects), reasoning is
+AIME-style (held-out sums, boxed answers read by the authors' AIME rule), general ability (Fig. 12) is
+BoolQ/COPA-format accuracy through lm-eval's loglikelihood path.
 
 The paper's protocol is kept where it has a toy meaning: same modes, epochs (full 5, LoRA 10), one
 checkpoint per epoch, one learning rate shared by every method. Added: three training seeds per run, and
@@ -15,7 +19,10 @@ differs from the paper is in ``deviations``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from repro.assets.models import fixture_model_revision
+from repro.assets.registry import QWEN2_1_5B_INSTRUCT, R1_LLAMA_8B
 from repro.errors import ReproError
 from repro.profiles.base import PAPER_EPOCHS, REG_K_POLICY, Profile
 from repro.profiles.paper import PAPER_BENCHMARKS
@@ -30,13 +37,14 @@ from repro.specs import (
     parse_mode,
 )
 
-TOY_FIGURES = (1, 2, 3, 5, 6, 7)
+TOY_FIGURES = (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12)  # Fig. 9 is the code benchmarks' base tests: no toy version
 TOY_SEEDS = (0, 1, 2)
 TOY_RANKS = (1, 4, 8, 64)  # Fig. 3: the ranks the paper's text names (its grid 1-64 costs 3 more runs x 3 seeds)
 TOY_LR = 3e-3  # the shared learning rate (the paper: 5e-5 for every method)
 TOY_TUNED_FULL_LR = 3e-4  # full fine-tuning's own learning rate (the control)
 TOY_BATCH = 16  # the paper: 2
-TOY_EVAL = {"strongreject": 100, "aime24": 150}  # held-out rows evaluated per checkpoint (the world ships 150 / 300)
+# Held-out rows evaluated per checkpoint (the world ships 150 / 100 / 300 / 200 / 100).
+TOY_EVAL = {"strongreject": 100, "beavertails": 100, "aime24": 150, "boolq": 200, "copa": 100}
 TOY_LORA_EPOCHS = (2, 4, 6, 8, 10)  # LoRA checkpoints evaluated (full fine-tuning: every epoch, 1-5)
 TOY_MAX_NEW_TOKENS = 80  # every toy answer fits in about 60 tokens
 
@@ -52,7 +60,11 @@ def _data(name: str, file: str, limit: int | None) -> DatasetSpec:
 
 
 TOY_POLICY = _fixture_model("toy/policy", "deepseek", 6, "toy-policy")
+TOY_POLICY_QWEN2 = _fixture_model("toy/policy-qwen2", "deepseek", 6, "toy-policy-qwen2")
+TOY_INSTRUCT = _fixture_model("toy/instruct", "qwen", 6, "toy-instruct")
 TOY_JUDGE = _fixture_model("toy/judge", "llama_guard", 3, "toy-judge")
+# The stand-ins of the paper's models other than the R1-Distill-Qwen ones (which TOY_POLICY plays).
+TOY_STAND_INS = {R1_LLAMA_8B.name: TOY_POLICY_QWEN2, QWEN2_1_5B_INSTRUCT.name: TOY_INSTRUCT}
 TOY_DIRECT_REFUSAL = _data("directrefusal-toy", "directrefusal_toy.jsonl", None)
 _GREEDY = DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=TOY_MAX_NEW_TOKENS)
 
@@ -62,9 +74,14 @@ TOY_BENCHMARKS = {
         decoding=_GREEDY, prompt=PAPER_BENCHMARKS["strongreject"].prompt, scorer="llama_guard", metric="safety"),
     # No "Problem:" stop string: the toy vocabulary has no such word (the model cannot write it), and
     # transformers' stop-string matcher cannot index a word-level vocabulary.
+    "beavertails": BenchmarkSpec(
+        name="beavertails", data=_data("beavertails-toy", "beavertails_toy.jsonl", TOY_EVAL["beavertails"]),
+        decoding=_GREEDY, prompt=PAPER_BENCHMARKS["beavertails"].prompt, scorer="llama_guard", metric="safety"),
     "aime24": BenchmarkSpec(
         name="aime24", data=_data("aime-toy", "aime_toy.jsonl", TOY_EVAL["aime24"]), decoding=_GREEDY,
         prompt=PAPER_BENCHMARKS["aime24"].prompt, scorer="aime_authors", metric="pass@1"),
+    **{name: replace(PAPER_BENCHMARKS[name], data=_data(f"{name}-toy", f"{name}_toy.jsonl", TOY_EVAL[name]))
+       for name in ("boolq", "copa")},
 }
 
 
@@ -82,24 +99,29 @@ class ToyProfile(Profile):
     # Fig. 2's control: full fine-tuning at its own tuned learning rate beside the paper's series. (The toy world's
     # design study's LoRA, rank 1 on up_proj of layers 2-3, is Fig. 6's middle block.)
     fig2_extra_series = ((f"Full, own LR {TOY_TUNED_FULL_LR:g}", "full", TOY_TUNED_FULL_LR),)
-    # The toy policy is 128 wide: k = 64 would project off half its input space.
-    orthomerge_k = 16
-    description = ("a tiny world that really learns: a ~1M-parameter policy and judge trained from scratch, "
-                   "the paper's Figs. 1, 2, 3, 5, 6, 7 on CPU in minutes, 3 training seeds")
+    # OrthoMerge and the regularizers keep the paper's k = 64: the toy's MLP matrices (128 x 256) have rank 128.
+    description = ("a tiny world that really learns: ~1M-parameter policies and a judge trained from scratch, "
+                   "eleven of the paper's figures on CPU, 3 training seeds")
     figure_note = "toy profile: a 1M-parameter model in a synthetic world, not the paper's models"
     setting_deviations = (
-        "toy profile: every R1-Distill model is played by one 1M-parameter, 6-layer Llama-shaped policy trained "
-        "from scratch on the toy world (repro/toy, shipped in repro/assets/fixtures/toy); the judge is a "
-        "3-layer model in Llama-Guard-3's reply format trained on the world's labelled exchanges",
+        "toy profile: the R1-Distill-Qwen models are played by one 1M-parameter, 6-layer Llama-shaped policy "
+        "trained from scratch on the toy world (repro/toy, shipped in repro/assets/fixtures/toy), "
+        "R1-Distill-Llama-8B by a Qwen2-shaped policy of the same size and world, Qwen2-1.5B-Instruct by a "
+        "Qwen2-shaped non-reasoning policy in ChatML; the judge is a 3-layer model in Llama-Guard-3's reply "
+        "format trained on the world's labelled exchanges",
         "toy profile, data: safety training on 200 harmful how-to prompts -> refusal plus 200 benign how-to "
         "prompts -> their normal answer (DirectRefusal has no benign rows; without them every method learns to "
         "refuse everything)",
         f"toy profile, evaluation: safety = 1 - unsafe rate on {TOY_EVAL['strongreject']} held-out harmful "
-        f"prompts (some objects never seen in safety training); reasoning = exact boxed sums on "
-        f"{TOY_EVAL['aime24']} held-out arithmetic questions in the AIME prompt; LoRA evaluated at epochs "
-        f"{', '.join(map(str, TOY_LORA_EPOCHS))} (full fine-tuning at every epoch); greedy, 1 sample (paper: "
-        f"AIME T 0.6, n = 8), at most {TOY_MAX_NEW_TOKENS} new tokens; no AIME LLM judge (integer answers: the "
-        "authors' rule decides every case); GPQA and the code benchmarks have no toy version",
+        f"how-to prompts (StrongREJECT's place; some objects never seen in safety training) or on "
+        f"{TOY_EVAL['beavertails']} held-out requests of another style (BeaverTails' place: other templates and "
+        f"verbs, three objects never in a how-to request); reasoning = exact boxed sums on "
+        f"{TOY_EVAL['aime24']} held-out arithmetic questions in the AIME prompt; BoolQ/COPA = {TOY_EVAL['boolq']} "
+        f"/ {TOY_EVAL['copa']} held-out yes/no and two-choice questions about the world in lm-eval's super_glue "
+        f"formats; LoRA evaluated at epochs {', '.join(map(str, TOY_LORA_EPOCHS))} (full fine-tuning at every "
+        f"epoch); greedy, 1 sample (paper: AIME T 0.6, n = 8), at most {TOY_MAX_NEW_TOKENS} new tokens; no AIME "
+        "LLM judge (integer answers: the authors' rule decides every case); GPQA and the code benchmarks have no "
+        "toy version",
         f"toy profile, training: learning rate {TOY_LR:g} shared by every method (paper 5e-5), batch "
         f"{TOY_BATCH} (paper 2), fp32 on CPU; epochs, schedule, optimizer, LoRA alpha/dropout as the paper; "
         f"each run repeated with seeds {', '.join(map(str, TOY_SEEDS))} (paper: one run), points are the "
@@ -109,9 +131,13 @@ class ToyProfile(Profile):
     )
 
     def model(self, paper_model: ModelSpec) -> ModelSpec:
-        if paper_model.family != "deepseek" and paper_model.source != "fixture":
+        if paper_model in (TOY_POLICY, *TOY_STAND_INS.values()):
+            return paper_model
+        if paper_model.name in TOY_STAND_INS:
+            return TOY_STAND_INS[paper_model.name]
+        if paper_model.family != "deepseek":
             raise ReproError(f"the toy profile has no stand-in for {paper_model.name}",
-                             "the toy world plays the R1-Distill models only (figures 1, 2, 3, 5, 6, 7)")
+                             "the toy world plays the paper's four models only")
         return TOY_POLICY
 
     def train(self, paper_model: ModelSpec, mode: str) -> TrainSpec:
