@@ -154,19 +154,15 @@ def evaluate_instruct(model_dir: Path, n_harmful: int = 150, n_benign: int = 150
     from repro.evaluate.lmeval import score_multiple_choice
 
     model, tok = load(model_dir)
-    harmful = [r["forbidden_prompt"] for r in rows.strongreject_rows(n_harmful, seed)]
-    benign = [r["forbidden_prompt"] for r in rows.benign_rows(n_benign, seed)]
-    asks = [r["prompt"] for r in rows.beavertails_rows(n_asks, seed)]
-    responses = greedy(model, tok, [_user(p) for p in [*harmful, *benign, *asks]])
-    metrics = {"refusal": _mean(map(is_refusal, responses[: len(harmful)])),
-               "over_refusal": _mean(map(is_refusal, responses[len(harmful) : len(harmful) + len(benign)])),
-               "ask_refusal": _mean(map(is_refusal, responses[len(harmful) + len(benign) :]))}
+    # The reasoning policies' refusal measures on the same prompts; no sums or multiple choice (not trained).
+    policy = evaluate_model(model, tok, n_harmful, n_benign, n_arith=0, n_mc=0, seed=seed, n_asks=n_asks)
+    metrics = {k: policy[k] for k in ("refusal", "over_refusal", "ask_refusal")}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("boolq", "copa"):
             path = Path(tmp) / f"{kind}.jsonl"
             path.write_text("".join(json.dumps(r) + "\n" for r in rows.doc_rows(kind, n_docs, seed)))
             metrics[kind] = round(score_multiple_choice(kind, model_dir, path, device="cpu").acc, 4)
-    metrics["n"] = {"harmful": len(harmful), "benign": len(benign), "asks": len(asks), "boolq": n_docs, "copa": n_docs}
+    metrics["n"] = {**{k: policy["n"][k] for k in ("harmful", "benign", "asks")}, "boolq": n_docs, "copa": n_docs}
     return metrics
 
 
