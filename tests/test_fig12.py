@@ -174,7 +174,7 @@ def test_fig12_renders_end_to_end_on_smoke(fig12_store, tmp_path):
     assert all(p.stat().st_size > 0 for p in files)
     rows = list(csv.DictReader(next(p for p in files if p.suffix == ".csv").open()))
     assert len(rows) == 2 * 6  # 2 panels x (base + full 2 + LoRA 3)
-    assert {r["panel"] for r in rows} == {"Qwen2-1.5B-Instruct: BoolQ", "Qwen2-1.5B-Instruct: COPA"}
+    assert {r["panel"] for r in rows} == {"tiny-Qwen2-1.5B-Instruct: BoolQ", "tiny-Qwen2-1.5B-Instruct: COPA"}
     assert {r["reasoning_metric"] for r in rows} == {"value"}
     for r in rows:
         assert 0.0 <= float(r["reasoning"]) <= 1.0 and 0.0 <= float(r["safety"]) <= 1.0

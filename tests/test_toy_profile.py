@@ -16,7 +16,7 @@ from repro.assets.registry import LLAMA_GUARD_3_8B, QWEN2_1_5B_INSTRUCT, R1_LLAM
 from repro.errors import ReproError
 from repro.figures.frontier import average_seeds, plotted
 from repro.figures.registry import figure_module
-from repro.profiles import get_profile
+from repro.profiles import SMOKE, get_profile
 from repro.profiles.toy import TOY, TOY_FIGURES, TOY_INSTRUCT, TOY_POLICY, TOY_POLICY_QWEN2, TOY_SEEDS
 from repro.toy import TOY_POLICY_DIR
 
@@ -72,6 +72,12 @@ def test_each_paper_model_has_its_own_stand_in():
     assert set(fig11.trains) <= set(figure_module(2).recipe(TOY).trains)  # only BeaverTails is new
     assert fig11.panels[0].x_label == "Safety (BeaverTails)"
     assert [p.y_label for p in fig12.panels] == ["BoolQ accuracy", "COPA accuracy"]
+    # Each panel names the model it really shows, and the paper model that model plays.
+    assert [p.title for p in fig10.panels] == ["toy-policy-qwen2 (as R1-Distill-Llama-8B): AIME 2024"]
+    assert [p.title for p in fig11.panels] == ["toy-policy (as R1-Distill-Qwen-14B): AIME 2024"]
+    assert [p.title for p in fig12.panels] == ["toy-instruct (as Qwen2-1.5B-Instruct): BoolQ",
+                                               "toy-instruct (as Qwen2-1.5B-Instruct): COPA"]
+    assert [p.title for p in figure_module(10).recipe(SMOKE).panels] == ["tiny-R1-Distill-Llama-8B: AIME 2024"]
     with pytest.raises(ReproError, match="no stand-in"):
         TOY.model(LLAMA_GUARD_3_8B)
 

@@ -27,6 +27,16 @@ SERIES_STYLE = {"Base": ("black", "*"), "Full": ("tab:blue", "o"), "LoRA": ("tab
 EXTRA_STYLES = (("tab:cyan", "s"), ("tab:orange", "D"), ("tab:green", "^"))  # a profile's extra series
 
 
+def panel_model_label(stand_in: ModelSpec, paper_model: ModelSpec, shared: bool) -> str:
+    """The model a panel shows: the paper's name under the paper's models; under a stand-in, the stand-in's own
+    name, with the paper model it plays where that name does not say it (``toy-instruct (as Qwen2-1.5B-Instruct)``)."""
+    if stand_in == paper_model:
+        return paper_model.label
+    if shared or paper_model.label in stand_in.label:
+        return stand_in.label
+    return f"{stand_in.label} (as {paper_model.label})"
+
+
 def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, ...], tests: str,
                           extra_deviations: tuple[str, ...] = (), models: tuple[ModelSpec, ...] = MODELS,
                           safety: str = "strongreject", extra: bool = False) -> FigureRecipe:
@@ -49,7 +59,7 @@ def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, 
         named += [(name, [c for run in seeds for c in profile.checkpoints(run)],
                    *SERIES_STYLE.get(name, EXTRA_STYLES[max(0, i - 2) % len(EXTRA_STYLES)]))
                   for i, (name, seeds) in enumerate(runs)]
-        label = profile.model(paper_model).label if shared else paper_model.label
+        label = panel_model_label(profile.model(paper_model), paper_model, shared)
         for bench in kept:
             series = frontier.checkpoint_series(profile, named, bench, safety=safety, tests=tests)
             panels.append(frontier.panel(f"{label}: {frontier.bench_label(bench, tests)}", series,

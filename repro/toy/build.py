@@ -197,7 +197,7 @@ def build_model(name: str, out_dir: Path, cfg: BuildConfig, log=print) -> dict:
                      weight_decay=0.0 if judge else cfg.weight_decay, log_every=50 if judge else 100, log=log)
     manifest = {"kind": name, "what": build.what, "config": asdict(cfg), "arch": build.arch, "parameters": n_params,
                 "vocab": len(tok), "data_sha256": data_hash(examples), "loss_curve": curve,
-                "train_wall_s": round(time.time() - t0, 1), "versions": _versions(), "command": " ".join(sys.argv)}
+                "train_wall_s": round(time.time() - t0, 1), "versions": _versions(), "command": " ".join(["python -m repro.toy.build", *sys.argv[1:]])}
     _save(model, tok, gen, manifest, out_dir, probes)
     with torch.inference_mode():
         metrics = evaluate(name, out_dir)
