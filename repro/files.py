@@ -1,4 +1,5 @@
-"""File-system helpers every layer uses: permissions as the umask gives them, and replacing a directory whole.
+"""File-system helpers every layer uses: permissions as the umask gives them, writing a file atomically, and
+replacing a directory whole.
 
 ``replace_dir`` swaps a finished directory into place so that a reader sees the old one or the new one, never a
 mix or nothing, and two processes doing it at once both succeed (the last one's stays). On Linux it is one
@@ -37,6 +38,23 @@ def share_tree(root: Path) -> None:
     share(root, directory=True)
     for p in root.rglob("*"):
         share(p, directory=p.is_dir())
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory and rename: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        share(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 _AT_FDCWD = -100

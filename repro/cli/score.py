@@ -24,8 +24,8 @@ def score(
     backend: Annotated[str, typer.Option("--backend", help="judge backend: hf | vllm")] = "hf",
 ) -> None:
     """Score responses generated elsewhere; print a JSON summary (no generation, no GPU for most)."""
+    from repro.files import atomic_write_text
     from repro.pipeline.rescore import rescore
-    from repro.pipeline.store import atomic_write_text
     from repro.profiles import get_profile
 
     if verdicts is not None and verdicts.exists():

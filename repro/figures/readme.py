@@ -122,7 +122,7 @@ def stale_readmes(root: Path | None = None, claims: list[Claim] | None = None) -
 
 def write_readmes(root: Path | None = None, claims: list[Claim] | None = None) -> list[Path]:
     """Rewrite every stale table in place (atomically); return the files changed."""
-    from repro.pipeline.store import atomic_write_text
+    from repro.files import atomic_write_text
 
     root = root or default_claims_path().parent
     claims = load_claims(root / "claims.toml") if claims is None else claims

@@ -100,6 +100,12 @@ def _versions() -> dict:
             "torch_threads": torch.get_num_threads(), "machine": platform.machine()}
 
 
+def _write_manifest(model_dir: Path, manifest: dict) -> None:
+    from repro.files import atomic_write_text
+
+    atomic_write_text(model_dir / "build_manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
 def _save(model, tok, generation_config, manifest: dict, out_dir: Path, probes: list[str]) -> None:
     """Save into a temp dir beside ``out_dir``, check the reload, then swap it into place."""
     from repro.files import building
@@ -109,7 +115,7 @@ def _save(model, tok, generation_config, manifest: dict, out_dir: Path, probes: 
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
         verify_model_dir(tmp, tok, probes)
-        (tmp / "build_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        _write_manifest(tmp, manifest)
 
 
 def verify_model_dir(model_dir: Path, built, probes: list[str]) -> None:
@@ -204,7 +210,7 @@ def build_model(name: str, out_dir: Path, cfg: BuildConfig, log=print) -> dict:
     failed = failed_checks(build, metrics)
     manifest.update(metrics=metrics, checks=[f"{m} {op} {b}" for m, op, b in build.checks], failed_checks=failed,
                     wall_s=round(time.time() - t0, 1))
-    (out_dir / "build_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    _write_manifest(out_dir, manifest)
     log(f"{name} metrics: {metrics}" + (f"; FAILED: {failed}" if failed else "; checks hold"))
     return manifest
 

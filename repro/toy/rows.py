@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 from pathlib import Path
 
@@ -76,15 +75,13 @@ def data_sets(seed: int = 0) -> dict[str, list[dict]]:
 
 def write_data(out_dir: Path, seed: int = 0) -> dict[str, str]:
     """The world's training and evaluation sets as JSONL files (``TOY_DATA_FILES``); returns their sha256."""
+    from repro.files import atomic_write_text
     from repro.toy import TOY_DATA_FILES
 
     out_dir.mkdir(parents=True, exist_ok=True)
     hashes = {}
     for name, rows in data_sets(seed).items():
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        path = out_dir / TOY_DATA_FILES[name]
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        atomic_write_text(out_dir / TOY_DATA_FILES[name], text)
         hashes[TOY_DATA_FILES[name]] = hashlib.sha256(text.encode()).hexdigest()
     return hashes

@@ -20,7 +20,7 @@ def output_dir(name: str) -> Path:
 
 def write_readme(path: Path, rec, source: Path) -> Path:
     """The experiment's README: where it comes from, how to rerun it, every setting that differs from the paper's."""
-    from repro.pipeline.store import atomic_write_text
+    from repro.files import atomic_write_text
 
     devs = "\n".join(f"- {d}" for d in rec.deviations)
     readme = output_dir(rec.name) / "README.md"

@@ -18,7 +18,7 @@ def write_report(profiles: list[str], root: Path | None = None) -> Path:
     """Write ``report.html`` beside the figures under ``root`` (the figures root) and return its path."""
     from repro.figures.report.collect import page_data
     from repro.figures.report.page import render_page
-    from repro.pipeline.store import atomic_write_text
+    from repro.files import atomic_write_text
 
     root = Path(root or roots.figures())
     path = root / "report.html"
