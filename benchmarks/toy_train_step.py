@@ -47,8 +47,8 @@ def _attention(model, attn: str) -> None:
     (model.get_base_model() if hasattr(model, "get_base_model") else model).set_attn_implementation(attn)
 
 
-def _bare_loop(model, batches, attn: str) -> float:
-    """Seconds per step of forward, backward and an AdamW step on ``batches`` (after two warm-up steps)."""
+def _train_steps(model, attn: str):
+    """A function that runs one forward, backward and AdamW step of ``model`` (train mode, kernel ``attn``)."""
     import torch
 
     _attention(model, attn)
@@ -60,6 +60,12 @@ def _bare_loop(model, batches, attn: str) -> float:
         opt.step()
         opt.zero_grad()
 
+    return step
+
+
+def _bare_loop(model, batches, attn: str) -> float:
+    """Seconds per step of forward, backward and an AdamW step on ``batches`` (after two warm-up steps)."""
+    step = _train_steps(model, attn)
     for b in batches[:2]:
         step(b)
     t0 = time.perf_counter()
@@ -69,16 +75,12 @@ def _bare_loop(model, batches, attn: str) -> float:
 
 
 def _op_groups(model, batches) -> dict[str, float]:
-    import torch
     from torch.profiler import ProfilerActivity, profile
 
-    _attention(model, "sdpa")
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    step = _train_steps(model, "sdpa")
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for b in batches:
-            model(**b).loss.backward()
-            opt.step()
-            opt.zero_grad()
+            step(b)
     out = dict.fromkeys([*GROUPS, "other element-wise"], 0.0)
     for ev in prof.key_averages():
         group = next((g for g, keys in GROUPS.items() if any(k in ev.key for k in keys)),
