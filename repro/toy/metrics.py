@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from repro.toy import datasets, rows, world
+from repro.toy.lm import judge_prompt
 
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 
@@ -107,15 +108,15 @@ def evaluate_policy(model_dir: Path, **kw) -> dict:
 
 
 def judge_replies(model, tok, pairs: list[tuple[str, str]], batch_size: int = 100) -> list[str]:
-    """The judge's greedy replies to (prompt, response) pairs, through its Llama-Guard template."""
+    """The judge's greedy replies to (prompt, response) pairs, through its Llama-Guard template (the messages its
+    training examples are rendered from)."""
     import torch
 
     pad = tok.pad_token_id
     eos = [tok.convert_tokens_to_ids(t) for t in ("<|eot_id|>", "<|end_of_text|>")]
     out = []
     for lo in range(0, len(pairs), batch_size):
-        rows = [tok(tok.apply_chat_template([{"role": "user", "content": p}, {"role": "assistant", "content": r}],
-                                            tokenize=False), add_special_tokens=False)["input_ids"]
+        rows = [tok(tok.apply_chat_template(judge_prompt(p, r), tokenize=False), add_special_tokens=False)["input_ids"]
                 for p, r in pairs[lo : lo + batch_size]]
         width = max(map(len, rows))
         ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
