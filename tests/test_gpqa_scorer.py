@@ -123,6 +123,19 @@ REALISTIC = [
     ("boxed_space_brace", THINK + "Final Answer: \\boxed {C}", "(C)", "C"),
     ("boxed_choice_text", THINK + "Final Answer: \\boxed{B) 10^{-4} M}", "(B)", "B"),
     ("no_think_plain_text", "The answer is C", "(C)", "C"),
+    # Rules 3-5 need whitespace after "is": "isn't" is no match, so the earlier "The answer is B" stands.
+    ("answer_is_then_answer_isnt", THINK + "The answer is B, because the ring is strained. The answer isn't C.",
+     "(B)", "B"),
+    # (rule 2, with its \s*, still reads "answer is(B")
+    ("the_answer_is_no_space_paren", THINK + "The answer is(B)", "(B)", "B"),
+    # Rule 2's \s* crosses the blank line and reads the "A" of "Answer"
+    ("correct_answer_is_colon_then_answer_line", THINK + "So the correct answer is:\n\nAnswer: B", "(B)", "A"),
+    # Their remove_boxed cuts "\boxed{" and "}" blindly: "text{B" -> T, invalid, on to the text rules
+    ("boxed_without_brace", THINK + "The answer is D.\n\nFinal Answer: \\boxed\\text{B}", "(D)", "D"),
+    ("fbox_space_brace", THINK + "Final Answer: \\fbox {C}", "(C)", "C"),
+    # A bare target letter is read as theirs reads it
+    ("bare_target_letter", THINK + "Final Answer: \\boxed{B}", "B", "B"),
+    ("bare_lowercase_target", THINK + "Final Answer: \\boxed{C}", " c ", "C"),
 ]
 
 
@@ -151,7 +164,7 @@ def test_helpers():
     assert last_boxed_only_string("no box here") is None
     assert last_boxed_only_string("$\\boxed{\\frac{1}{2}}$ end") == "\\boxed{\\frac{1}{2}}"
     assert unwrap_letter("(C)") == "C"
-    assert unwrap_letter("C") is None
+    assert unwrap_letter("C") == "C" and unwrap_letter(" (c) ") == "C" and unwrap_letter("") is None
 
 
 def test_scorers_import_no_torch():
@@ -160,3 +173,31 @@ def test_scorers_import_no_torch():
         "repro.evaluate.passk; assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+ROBUST = [
+    # (response, robust letter): where the robust column reads differently from the authors' rules
+    ("the correct answer is:\n\nAnswer: B", "B"),
+    ("<think>\nSo \\boxed{A} it is.\n</think>\n\nFinal Answer: B", "B"),
+    (THINK + "Final Answer: \\boxed{\\text{(B)}}", "B"),
+    (THINK + "**Final Answer:** $\\boxed{\\textbf{(C)}}$", "C"),
+    (THINK + "Final Answer: **B**", "B"),
+    (THINK + "The correct answer is option D", "D"),
+    (THINK + "Answer \u2014 B", "B"),
+    (THINK + "Final Answer: B (Answer verified)", "B"),
+    (THINK + "Answer: Based on the data, none", None),
+    (THINK + "Answer: c", None),
+    ("<think>\nthe answer is (B), since\n</think>\n\nThe mechanism is SN2.", None),
+    ("<think>\nLet me compute the energy", None),
+    (THINK + "Final Answer: \\boxed{B) 10^{-4} M}", "B"),
+    (THINK + "Final Answer: \\boxed {C}", "C"),
+    (THINK + "Final Answer: \\boxed{Cyclohexanone}", None),
+    (THINK + "The answer is B, because x. The answer isn't C.", "B"),
+]
+
+
+@pytest.mark.parametrize(("response", "expected"), ROBUST, ids=[f"robust{i}" for i in range(len(ROBUST))])
+def test_robust_extraction(response, expected):
+    from repro.evaluate.gpqa_robust import extract_answer_robust
+
+    assert extract_answer_robust(response) == expected

@@ -33,14 +33,16 @@ def last_boxed_only_string(s: str) -> str | None:
 
 
 def remove_boxed(s: str) -> str:
-    """Strip the ``\\boxed{``/``\\fbox{``/``"\\boxed "`` wrapper; raises AssertionError like theirs.
+    """Strip the ``\\fbox{``/``"\\boxed "``/``\\boxed{`` wrapper, in that order, as theirs.
 
-    The ``\\fbox`` test comes first and is a substring test on the whole span: that is the only order
-    consistent with the parity data, where both ``\\boxed{\\fbox{C}}`` and a bare ``\\boxed`` mention
-    followed by ``\\fbox{C}`` (a ``"\\boxed "`` span containing ``\\fbox``) raise AssertionError while
-    ``\\fbox{B}`` and ``\\boxed B`` do not (docs/evaluation.md#gpqa-quirks).
+    The ``\\fbox{`` test comes first and is a substring test on the whole span, so both
+    ``\\boxed{\\fbox{C}}`` and a bare ``\\boxed`` mention followed by ``\\fbox{C}`` (a ``"\\boxed "``
+    span containing ``\\fbox{``) raise AssertionError, while ``\\fbox{B}`` and ``\\boxed B`` do not
+    (docs/evaluation.md#gpqa-quirks). The last branch only cuts seven characters off the front and
+    one off the end, with no check: ``\\boxed\\text{B}`` gives ``"text{B"`` and ``\\fbox {C}`` gives
+    ``"C"``, never an exception.
     """
-    if "\\fbox" in s:
+    if "\\fbox{" in s:
         left = "\\fbox{"
         assert s.startswith(left)
         assert s.endswith("}")
@@ -49,10 +51,7 @@ def remove_boxed(s: str) -> str:
         left = "\\boxed "
         assert s.startswith(left)
         return s[len(left) :]
-    left = "\\boxed{"
-    assert s.startswith(left)
-    assert s.endswith("}")
-    return s[len(left) : -1]
+    return s[len("\\boxed{") : -1]
 
 
 def format_exception(exc: BaseException) -> str:

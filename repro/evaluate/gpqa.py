@@ -26,26 +26,29 @@ _VALID = frozenset("ABCD")
 # Rules 2-5. IGNORECASE on the words AND on the letter class, so "Answer: c" matches and captures
 # "c", which is then rejected (must be uppercase A-D): docs/evaluation.md#parity-findings. The letter class is [A-Z], not
 # [A-D]: "Final Answer: B (Answer verified)" -> None in the parity data, because the last rule-2
-# match captures the "v" of "verified". ``\s*`` (not " *"): "Final Answer:\nD" -> D in the parity data.
-# "The final answer is A" makes rule 2 capture the "i" of "is" (the "Final Answer" branch wins), which
-# is why rule 5 exists at all.
+# match captures the "v" of "verified". Rule 2 has ``\s*``: "Final Answer:\nD" -> D in the parity data, and
+# "the correct answer is:\n\nAnswer: B" -> A, the "A" of "Answer" (that match consumes it, so "Answer: B"
+# never matches). Rules 3-5 have ``\s+``: "The answer is B, because ... The answer isn't C." -> B, since
+# "isn't" gives rule 3 no match. "The final answer is A" makes rule 2 capture the "i" of "is" (the
+# "Final Answer" branch wins), which is why rule 5 exists at all.
 _TEXT_RULES = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
         r"(?:Final Answer|Answer(?: is)?):?\s*\(?([A-Z])\)?",
-        r"The answer is\s*\(?([A-Z])\)?",
-        r"The correct answer is\s*\(?([A-Z])\)?",
-        r"The final answer is\s*\(?([A-Z])\)?",
+        r"The answer is\s+\(?([A-Z])\)?",
+        r"The correct answer is\s+\(?([A-Z])\)?",
+        r"The final answer is\s+\(?([A-Z])\)?",
     )
 )
 _FIRST_LETTER = re.compile(r"[A-Z]")
-_TARGET = re.compile(r"\(([A-Z])\)")
 
 
 def unwrap_letter(target: str) -> str | None:
-    """``"(C)"`` -> ``"C"``: the lm-eval GPQA target format. None if ``target`` is not of that form."""
-    match = _TARGET.fullmatch(target.strip())
-    return match.group(1) if match else None
+    """The first letter A-Z of the stripped, upper-cased string, as theirs: ``"(C)"`` -> C (lm-eval's
+    target format), ``"B"`` -> B, ``" (c) "`` -> C, ``"\\text{B}"`` -> T; None if it has no letter. The
+    same function reads a box's content (:func:`extract_answer`)."""
+    match = _FIRST_LETTER.search(target.strip().upper())
+    return match.group(0) if match else None
 
 
 def extract_answer(response: str) -> str | None:
@@ -54,9 +57,9 @@ def extract_answer(response: str) -> str | None:
     if boxed is not None:
         # First A-Z character of the upper-cased content: \boxed{c} -> C, \boxed{Cyclohexanone} -> C,
         # but \boxed{\text{B}} -> T (invalid), which falls through to the text rules (docs/evaluation.md#parity-findings).
-        letter = _FIRST_LETTER.search(remove_boxed(boxed).upper())
-        if letter is not None and letter.group(0) in _VALID:
-            return letter.group(0)
+        letter = unwrap_letter(remove_boxed(boxed))
+        if letter in _VALID:
+            return letter
     for rule in _TEXT_RULES:
         matches = rule.findall(response)
         # Only the last match of a rule counts; a lowercase or non A-D capture moves to the next rule.
