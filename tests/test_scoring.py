@@ -60,6 +60,18 @@ def test_aime_realistic_outputs_rule_stage_without_judge():
     assert by_id["unpadded-goes-to-judge"]["disagree"] is True
     assert by_id["truncated-inside-the-box"]["math_verify_correct"] in (0, 1)
     assert s["n_disagree_with_math_verify"] == sum(v["disagree"] for v in scored.verdicts) >= 1
+    # The zero-padded gold "025" against \boxed{25} waits for the judge; math-verify accepts it, so the
+    # unjudged pass@1 carries its upper bound beside it, and the note says both.
+    assert s["n_unjudged_math_verify_correct"] == 1
+    assert s["pass_at_1_upper"] == pytest.approx(4 / 6)
+    assert "math-verify accepts 1 of them" in s["note"] and "0.6667" in s["note"]
+
+
+def test_aime_upper_bound_equals_the_value_when_nothing_waits_for_a_judge():
+    rows = [r for r in _aime_rows() if r["id"] != "aime24/unpadded-goes-to-judge"]
+    s = score_aime(rows, judge=None).summary
+    assert s["judged"] is True and "note" not in s
+    assert s["n_unjudged_math_verify_correct"] == 0 and s["pass_at_1_upper"] == s["value"]
 
 
 def test_aime_judge_sees_the_authors_raw_chatml_prompt_and_only_the_boxed_answer():
@@ -171,3 +183,45 @@ def test_safety_scoring_keeps_judge_text_and_counts_parse_errors(tiny_judge_dir)
     assert all(isinstance(v["judge_raw"], str) for v in scored.verdicts)
     with pytest.raises(ReproError, match="lack the 'prompt'"):
         score_safety([{"id": "x", "response": "y"}], judge)
+
+
+def test_gpqa_robust_column_beside_the_authors_with_disagreements_counted():
+    rows = [
+        # the authors' rule 2 reads the "A" of "Answer"; the robust column reads B
+        {"id": "gpqa_diamond/a", "response": "So the correct answer is:\n\nAnswer: B", "target": "(B)"},
+        # a box in the thinking wins for the authors; the robust column reads the final answer
+        {"id": "gpqa_diamond/b", "response": "<think>\nMaybe \\boxed{A}.\n</think>\n\nFinal Answer: \\boxed{C}",
+         "target": "(C)"},
+        # markdown: nothing for the authors, D for the robust column
+        {"id": "gpqa_diamond/c", "response": "The correct answer is **D**", "target": "D"},
+        {"id": "gpqa_diamond/d", "response": "Final Answer: \\boxed{B}", "target": "b"},
+    ]
+    scored = score_gpqa(rows)
+    got = [(v["extracted"], v["robust_extracted"], v["correct"], v["robust_correct"], v["disagree"])
+           for v in scored.verdicts]
+    assert got == [("A", "B", 0, 1, True), ("C", "C", 1, 1, False), (None, "D", 0, 1, True),
+                   ("B", "B", 1, 1, False)]
+    s = scored.summary
+    assert (s["value"], s["robust_pass_at_1"], s["n_disagree_with_robust"]) == (0.5, 1.0, 2)
+    assert (s["n_no_answer"], s["n_robust_no_answer"]) == (1, 0)
+
+
+@pytest.mark.parametrize("target", ["", "E", "(E)", "Cyclohexanone", "[B]"])
+def test_gpqa_target_that_names_no_choice_is_an_error(target):
+    rows = [{"id": "gpqa_diamond/x", "response": "Final Answer: \\boxed{B}", "target": target}]
+    with pytest.raises(ReproError, match="no gold target|names no choice A-D"):
+        score_gpqa(rows)
+
+
+@pytest.mark.parametrize("response, state", [
+    ("reasoning...\n</think>\n\n```python\ndef f(): pass\n```", "closed"),  # R1: the prompt opened it
+    ("<think>\nreasoning\n</think>\nanswer", "closed"),
+    ("<think>\nI keep thinking", "unclosed"),
+    ("<think>a</think> then <think> again", "unclosed"),
+    ("```python\ndef f(): pass\n```", "absent"),  # no think at all: never counted as unclosed
+    ("", "absent"),
+])
+def test_think_state(response, state):
+    from repro.evaluate.code import think_state
+
+    assert think_state(response) == state

@@ -16,6 +16,7 @@ Every summary carries the same accounting:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -129,9 +130,20 @@ def score_aime(rows: Sequence[dict], judge: Judge | None) -> Scored:
         n_disagree_with_math_verify=sum(v["disagree"] for v in verdicts),
         n_math_verify_input_clipped=sum(v["math_verify_input_clipped"] for v in verdicts),
     )
+    # Unjudged rule failures (no judge) count 0 in ``value``; ``pass_at_1_upper`` counts those that
+    # math-verify accepts as correct (a zero-padded gold "025" against \boxed{25}, say): the authors'
+    # metric if their judge agreed with math-verify on them. With a judge, or nothing to judge, the two coincide.
+    unjudged_accepted = [v["sent_to_judge"] and v["judge_raw"] is None and v["math_verify_correct"] == 1
+                         for v in verdicts]
+    upper = [{**v, "correct": 1 if accepted else v["correct"]} for v, accepted in zip(verdicts, unjudged_accepted,
+                                                                                      strict=True)]
+    summary.update(n_unjudged_math_verify_correct=sum(unjudged_accepted),
+                   pass_at_1_upper=pass_at_1_summary(upper)["value"])
     if judge is None and to_judge:
         summary["note"] = (f"{len(to_judge)} boxed answers failed the rule and were not judged (no judge): "
-                           "pass@1 is a lower bound of the authors' metric")
+                           f"pass@1 {summary['value']:.4f} is a lower bound of the authors' metric; math-verify "
+                           f"accepts {sum(unjudged_accepted)} of them, which gives pass_at_1_upper "
+                           f"{summary['pass_at_1_upper']:.4f}")
     return Scored(verdicts, summary)
 
 
@@ -177,20 +189,38 @@ def _clip_math_verify_logs() -> None:
 # --- GPQA ---------------------------------------------------------------------------------------------
 
 def score_gpqa(rows: Sequence[dict]) -> Scored:
-    """The authors' five ordered extraction rules on the whole output (``gpqa.py``)."""
+    """The authors' five ordered extraction rules on the whole output (``gpqa.py``), and a robust
+    verdict beside them (``gpqa_robust.py``) with the number of samples the two disagree on.
+
+    A target must name a choice: ``"(C)"`` (the task's format) or a bare ``"C"``, either case; anything
+    else is an error, never a silent 0 on every sample."""
     from repro.evaluate.gpqa import score_gpqa as score_one
+    from repro.evaluate.gpqa_robust import extract_answer_robust
 
     rows = _with_seeds(rows)
     verdicts = []
     for r in rows:
-        v = score_one(r["response"], _target(r))
-        verdicts.append({"id": r["id"], "seed": r["seed"], "target": _target(r), "extracted": v.extracted,
+        target = _target(r)
+        if not _GPQA_TARGET.fullmatch(target.strip()):
+            raise ReproError(f"row {r['id']!r} has GPQA target {target!r}, which names no choice A-D",
+                             'give the gold letter as "(C)" or "C"')
+        v = score_one(r["response"], target)
+        robust = extract_answer_robust(r["response"])
+        robust_correct = int(robust == v.target_letter)
+        verdicts.append({"id": r["id"], "seed": r["seed"], "target": target, "extracted": v.extracted,
                          "target_letter": v.target_letter, "correct": v.correct, "exception": v.exception,
-                         "finish_reason": r.get("finish_reason")})
+                         "robust_extracted": robust, "robust_correct": robust_correct,
+                         "disagree": v.correct != robust_correct, "finish_reason": r.get("finish_reason")})
     summary = {**accounting(rows), **pass_at_1_summary(verdicts)}
     summary.update(n_no_answer=sum(v["extracted"] is None for v in verdicts),
-                   n_scorer_exceptions=sum(v["exception"] is not None for v in verdicts))
+                   n_scorer_exceptions=sum(v["exception"] is not None for v in verdicts),
+                   robust_pass_at_1=pass_at_1_summary(verdicts, key="robust_correct")["value"],
+                   n_robust_no_answer=sum(v["robust_extracted"] is None for v in verdicts),
+                   n_disagree_with_robust=sum(v["disagree"] for v in verdicts))
     return Scored(verdicts, summary)
+
+
+_GPQA_TARGET = re.compile(r"\(?[A-Da-d]\)?")
 
 
 # --- HumanEval(+) / MBPP(+): EvalPlus tests in the sandbox ---------------------------------------------
