@@ -78,6 +78,10 @@ def test_safety_rescoring_with_a_local_judge(tmp_path, tiny_judge_dir):
     ('{"id": "aime24/nope", "response": "x"}\n', "unknown aime24 id 'aime24/nope'"),
     ('{"id": "gpqa_diamond/x", "response": "x"}\n', "neither a seed nor a target"),
     ("", "holds no responses"),
+    ('{"id": "aime24/900", "response": "x\n', 'r.jsonl:1 is not valid JSON (Unterminated string starting at column 34)'),
+    # a raw line separator inside a string is one line, so the bad line is still counted as line 3
+    ('{"id": "aime24/900", "response": "a\u2028b"}\n\n{"id": 3\n', "r.jsonl:3 is not valid JSON"),
+    ('\x0c\n', "r.jsonl:1 is not valid JSON"),  # not JSON whitespace, so not a blank line either
 ])
 def test_bad_response_files_get_one_line(tmp_path, content, needle):
     path = tmp_path / "r.jsonl"
@@ -100,3 +104,32 @@ def test_existing_verdicts_file_is_never_overwritten(tmp_path):
     line = _one_error_line(repro("score", "aime24", str(path), "--profile", "smoke", "--verdicts", str(verdicts)))
     assert "already exists" in line and verdicts.read_text() == "keep me"
     assert "cannot score benchmark" in _one_error_line(repro("score", "mmlu", str(path)))
+
+
+def test_raw_line_separators_inside_strings_are_read(tmp_path):
+    """JSON Lines ends a line at \\n only: U+2028, U+2029 and U+0085 may sit raw in a JSON string (json.dumps
+    with ensure_ascii=False writes them so), and a CRLF line end is whitespace."""
+    items = _items("aime24")
+    seps = ["\u2028", "\u2029", "\x85"]
+    rows = [{"id": items[0].id, "seed": k, "response": f"<think>a{sep}b</think>{sep}\\boxed{{{items[0].target}}}"}
+            for k, sep in enumerate(seps)]
+    text = "".join(json.dumps(r, ensure_ascii=False) + ("\r\n" if k % 2 else "\n") for k, r in enumerate(rows))
+    assert all(sep in text for sep in seps)
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(text.encode("utf-8"))
+    from repro.pipeline.rescore import read_responses
+
+    assert [r["response"] for r in read_responses(path)] == [r["response"] for r in rows]
+    proc = repro("score", "aime24", str(path), "--profile", "smoke")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    assert (s["n"], s["n_samples_per_question"], s["value"]) == (len(seps), len(seps), 1.0)
+
+
+def test_a_raw_control_character_is_reported_on_its_own_line(tmp_path):
+    """A raw \\x0c (or \\x0b, \\x1c-\\x1e) in a string is not JSON (control characters must be escaped); the
+    error names the line it is on, counted by \\n, and the column, instead of splitting the line there."""
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b'{"id": "aime24/900", "response": "a\xe2\x80\xa8b"}\n{"id": "aime24/901", "response": "c\x0cd"}\n')
+    line = _one_error_line(repro("score", "aime24", str(path), "--profile", "smoke"))
+    assert "r.jsonl:2 is not valid JSON (Invalid control character at column 36)" in line

@@ -16,6 +16,7 @@ from pathlib import Path
 from repro.errors import ReproError
 from repro.evaluate.scoring import Scored
 
+_JSON_WHITESPACE = " \t\r"  # JSON's whitespace, less the line end
 SCORABLE = ("aime24", "gpqa_diamond", "humaneval", "mbpp", "strongreject", "beavertails")
 
 
@@ -31,13 +32,17 @@ def read_responses(path: Path) -> list[dict]:
         line = path.read_bytes()[:exc.start].count(b"\n") + 1
         raise ReproError(f"{path}:{line} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
                          "write the file in UTF-8 (JSON's own encoding)") from None
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+    # JSON Lines ends a line at "\n" only: str.splitlines() would also cut at U+2028, U+0085, \x0c and
+    # others, which JSON strings may hold raw (a valid line would read as two invalid ones).
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line.strip(_JSON_WHITESPACE):
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ReproError(f"{path}:{n} is not valid JSON ({exc.msg} at column {exc.colno})",
+            # json's messages end in "at" where a position follows ("Unterminated string starting at")
+            where = f"column {exc.colno}" if exc.msg.endswith(" at") else f"at column {exc.colno}"
+            raise ReproError(f"{path}:{n} is not valid JSON ({exc.msg} {where})",
                              'write one object per line: {"id": ..., "response": ...}') from None
         if not isinstance(row, dict) or not isinstance(row.get("id"), str | int) \
                 or not isinstance(row.get("response"), str):
