@@ -59,6 +59,21 @@ class Extraction:
     over_budget: bool = False  # the error is ExtractionBudgetExceeded
 
 
+THINK_START = "<think>"
+
+
+def think_state(response: str) -> str:
+    """``"closed"``: a ``</think>`` after the last ``<think>`` (or anywhere, when the response opens none:
+    the R1 template's generation prompt already ends in ``<think>\n``, so its responses hold only the
+    closing tag); ``"unclosed"``: a ``<think>`` with no ``</think>`` after it; ``"absent"``: neither tag (a
+    model without a think, or an R1 response cut before it closed the think its prompt opened: the
+    response alone cannot tell the two apart, so they are counted on their own, never as unclosed)."""
+    last_open = response.rfind(THINK_START)
+    if THINK_END in response[max(last_open, 0):]:
+        return "closed"
+    return "unclosed" if last_open >= 0 else "absent"
+
+
 def extract_code(response: str, entry_point: str, budget: Budget | None = None) -> Extraction:
     """Strip up to the last ``</think>`` (docs/evaluation.md#overview), then EvalPlus ``sanitize``: the longest
     block that parses, reduced to the entry point and what it depends on, imports kept.
@@ -253,7 +268,7 @@ def score_code(benchmark: str, problems: CodeProblems, rows: Sequence[dict], *, 
                              f"score generations of {problems.source} only")
         ex = extract_code(row["response"], task["entry_point"])
         sample = {"id": row["id"], "seed": row.get("seed"), "finish_reason": row.get("finish_reason"),
-                  "think_closed": ex.think_closed, "fenced": ex.fenced, "empty": ex.empty,
+                  "think_closed": ex.think_closed, "think": think_state(row["response"]), "fenced": ex.fenced, "empty": ex.empty,
                   "extract_error": ex.error, "extract_over_budget": ex.over_budget, "code": ex.code,
                   "base_pass": False, "plus_pass": False if problems.plus else None,
                   "base_status": "no_code", "plus_status": "no_code" if problems.plus else None}
@@ -344,7 +359,8 @@ def _summary(benchmark: str, problems: CodeProblems, samples: list[dict], isolat
         "timeouts": sum(s["base_status"] == "timeout" or s["plus_status"] == "timeout" for s in samples),
         "errors": sum(s["base_status"] == "error" or s["plus_status"] == "error" for s in samples),
         "truncated": sum(s["finish_reason"] == "length" for s in samples),
-        "think_unclosed": sum(not s["think_closed"] for s in samples),
+        "think_unclosed": sum(s["think"] == "unclosed" for s in samples),  # think_state()
+        "think_absent": sum(s["think"] == "absent" for s in samples),
         "sandbox_errors": sandbox_errors,
         "isolation": isolation, "isolation_features": list(features),
     }
