@@ -67,6 +67,10 @@ def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict) -> di
         "aime_sent_to_judge": sy.get("n_sent_to_judge", ""),
         "aime_math_verify_pass_at_1": sy.get("math_verify_pass_at_1", ""),
         "aime_disagree_with_math_verify": sy.get("n_disagree_with_math_verify", ""),
+        # unjudged AIME: the pass@1 with the rule failures math-verify accepts counted correct (its upper bound)
+        "aime_pass_at_1_upper": sy.get("pass_at_1_upper", ""),
+        "gpqa_robust_pass_at_1": sy.get("robust_pass_at_1", ""),
+        "gpqa_disagree_with_robust": sy.get("n_disagree_with_robust", ""),
         "code_timeouts": sy.get("n_timeouts", ""),
         "safety_score_key": p.x.key, "reasoning_score_key": p.y.key,
     }
