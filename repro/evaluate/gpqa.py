@@ -3,7 +3,7 @@
 Re-implemented from the documented behaviour (docs/evaluation.md#gpqa-scoring, and
 docs/evaluation.md#parity-findings), not from their source. Every quirk below is kept on purpose because it
 produced the reported numbers (docs/choices.md#parity-policy "the paper profile reproduces the authors' verdicts
-exactly"); a robust alternative, if wanted, belongs in a separate, clearly named column.
+exactly"); the robust alternative is a separate column (``gpqa_robust.py``, docs/evaluation.md#robust-gpqa-column).
 
 Order of rules in :func:`extract_answer`:
   1. The last ``\\boxed{..}`` anywhere (thinking included); ``\\fbox`` only when there is no ``\\boxed``
