@@ -35,6 +35,9 @@ def test_reset_refuses_finished_steps_and_clears_partial_ones(tmp_path):
     (d.path / "half.jsonl").write_text("{")
     d.reset()
     assert list(p.name for p in d.path.iterdir()) == []
+    with pytest.raises(ReproError, match="wrote no files"):  # an empty record is never a finished step
+        d.mark_complete({})
+    (d.path / "generations.jsonl").write_text("{}\n")
     d.mark_complete({})
     with pytest.raises(ReproError, match="refusing"):
         d.reset()

@@ -1,19 +1,25 @@
-"""Where a finished step's outputs are: model directories for checkpoints, files for the rest."""
+"""Where a finished step's outputs are: model directories for checkpoints, files for the rest.
+
+This is where a step's inputs are resolved, so it is where they are checked: every path it returns inside the store
+has been compared with its step's record by content (``integrity.verified``: sha256 of every file, remembered by
+this process per (device, inode, size, mtime)), and a step never loads a file it has not checked."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from repro.errors import ReproError
-from repro.pipeline.integrity import read_json
+from repro.pipeline.integrity import read_json, verified
 from repro.pipeline.kinds import kind
 from repro.pipeline.store import ArtifactStore
 from repro.specs import CheckpointSpec, ModelSpec, OrthoMergeCheckpointSpec
 
+AGAIN = "running the same command again"  # what redoes a damaged step: the executor finds it and runs it anew
+
 
 def output(store: ArtifactStore, kind_name: str, key: str) -> Path:
     """The output a step of ``kind_name`` leaves for the steps that read it (its kind record says which)."""
-    return store.step_dir(kind_name, key).path / kind(kind_name).output
+    return verified(store.step_dir(kind_name, key).path, kind(kind_name).output, f"{kind_name}/{key}", AGAIN)
 
 
 def model_dir(store: ArtifactStore, model: ModelSpec) -> Path:
@@ -44,10 +50,10 @@ def checkpoint_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
 def adapter_or_full_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
     """The trainer's own checkpoint for an epoch (the adapter alone for LoRA runs)."""
     train_dir = store.step_dir("train", ckpt.train.key)
+    sid = f"train/{ckpt.train.key}"
     if not (train_dir.path / "checkpoints.json").is_file():
         raise ReproError(f"training run {ckpt.train.key} has no checkpoint index", "rerun the figure to finish it")
-    rel = read_json(train_dir.path, "checkpoints.json", f"train/{ckpt.train.key}",
-                    "running the figure again").get(str(ckpt.epoch))
-    if rel is None:
+    rel = read_json(train_dir.path, "checkpoints.json", sid, AGAIN).get(str(ckpt.epoch))
+    if not isinstance(rel, str):
         raise ReproError(f"training run {ckpt.train.key} has no epoch-{ckpt.epoch} checkpoint", "rerun to finish it")
-    return train_dir.path / rel
+    return verified(train_dir.path, rel, sid, AGAIN)

@@ -16,7 +16,6 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +26,15 @@ from typing import Any
 from repro import faults
 from repro.errors import ReproError
 from repro.files import atomic_write_text
-from repro.pipeline.integrity import COMPLETE, MANIFEST, outputs_digest, record_outputs
+from repro.pipeline.integrity import (
+    COMPLETE,
+    LOCK,
+    MANIFEST,
+    outputs_digest,
+    record_outputs,
+    unfinish,
+    wrong_path,
+)
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
@@ -65,10 +72,13 @@ class StepDir:
         return read_manifest(self.path)
 
     def mark_complete(self, manifest: dict) -> None:
-        """Record every file the step wrote, then write the manifest and, last, the marker."""
+        """Record every file the step wrote, then write the manifest (which names the step's kind and key, as its
+        directory does) and, last, the marker."""
         outputs = record_outputs(self.path)
-        atomic_write_json(self.path / MANIFEST, {**manifest, "outputs": outputs,
-                                                 "outputs_digest": outputs_digest(outputs)})
+        if not outputs:
+            raise ReproError(f"step {self.path} wrote no files", "report it as a bug: every step writes its outputs")
+        atomic_write_json(self.path / MANIFEST, {**manifest, "kind": self.path.parent.name, "key": self.path.name,
+                                                 "outputs": outputs, "outputs_digest": outputs_digest(outputs)})
         faults.point("step.manifest")
         atomic_write_text(self.path / COMPLETE, "")
 
@@ -77,25 +87,14 @@ class StepDir:
         parts whose names start with a prefix in ``keep``: what the step can resume from."""
         if self.done:
             raise ReproError(f"refusing to reset finished step {self.path}", "delete it by hand if you mean it")
-        for child in self.path.iterdir():
-            if child.name == ".lock" or child.name.startswith(keep):
-                continue
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        unfinish(self.path, None, keep)
 
     def invalidate(self, bad_files: list[str] | None) -> None:
         """Unfinish a damaged or stale step so that it runs again: the marker goes first, then the manifest and the
         files that are ``bad_files`` (a checkpoint with a bad file goes whole; the others stay to resume from);
-        ``None``: every file (a stale step's outputs came from inputs that changed)."""
-        (self.path / COMPLETE).unlink(missing_ok=True)
-        (self.path / MANIFEST).unlink(missing_ok=True)
-        if bad_files is None:
-            self.reset()
-            return
-        for rel in bad_files:
-            top = self.path / rel.split("/", 1)[0]
-            if "/" in rel and top.name.startswith("checkpoint-"):
-                shutil.rmtree(top, ignore_errors=True)
-            (self.path / rel).unlink(missing_ok=True)
+        ``None``: every file (a stale step's outputs came from inputs that changed, a damaged record's files are
+        nobody's). A link goes as a link: nothing outside the store is touched."""
+        unfinish(self.path, bad_files)
 
 
 class ArtifactStore:
@@ -115,12 +114,26 @@ class ArtifactStore:
     def step_dir(self, kind: str, key: str) -> StepDir:
         return StepDir(self.base / kind / key)
 
+    def check_path(self, step: StepDir) -> None:
+        """An error line when something other than a step's directory (a file, a directory where its lock is) is
+        where the step goes."""
+        wrong = wrong_path(step.path, links=False)
+        if wrong:
+            raise ReproError(f"{wrong}, where the store keeps step {step.path.parent.name}/{step.path.name}",
+                             "move it out of the way and rerun: the step is made again")
+
     @contextlib.contextmanager
     def lock(self, step: StepDir) -> Iterator[None]:
         """Exclusive lock on a step directory. Held by another process: wait for it (a crashed holder's lock goes
-        with its process), up to ``lock_timeout``."""
+        with its process), up to ``lock_timeout``. The store never follows a link out of itself: a step directory
+        (or its kind directory, or its lock) that is a symbolic link is damage and goes as a link before the step
+        runs; a file where a directory should be, or a directory where the lock should be, is an error line."""
+        for p in (step.path.parent, step.path, step.path / LOCK):
+            if p.is_symlink():
+                p.unlink()
+        self.check_path(step)
         step.path.mkdir(parents=True, exist_ok=True)
-        fh = open(step.path / ".lock", "a+")
+        fh = os.fdopen(os.open(step.path / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666), "r+")
         try:
             t0 = time.time()
             while True:

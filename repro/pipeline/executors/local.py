@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from repro.errors import ReproError
 from repro.pipeline.executors.step import pending, run_one
+from repro.pipeline.integrity import DamagedInput
 from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
 
@@ -69,10 +70,20 @@ class LocalExecutor:
             store.on_wait = waiting
             runtime = Runtime(store, progress_cb=tick)
             try:
-                for step in todo:
-                    progress.update(current, description=f"  {step.label}", completed=0, total=None)
-                    finished(step, run_one(step, store, runtime, executor=self.name,
-                                           train_processes=self.train_processes))
+                for replans in range(len(steps) + 1):
+                    try:
+                        for step in todo:
+                            progress.update(current, description=f"  {step.label}", completed=0, total=None)
+                            finished(step, run_one(step, store, runtime, executor=self.name,
+                                                   train_processes=self.train_processes))
+                        break
+                    except DamagedInput as exc:  # an input found damaged as it was loaded: make it, then go on
+                        if not exc.marked or replans == len(steps):
+                            raise
+                        self.console.print(f"[yellow]redo:[/yellow] {exc.problem}", highlight=False, soft_wrap=True)
+                        todo, _ = pending(steps, store)
+                        counts["skipped"] = len(steps) - len(todo) - counts["ran"]
+                        progress.update(overall, total=progress.tasks[overall].completed + len(todo))
             finally:
                 runtime.close()
         return counts
@@ -119,8 +130,13 @@ _WORKER: dict = {}
 
 
 def _init_worker(root: str, profile: str, lock_timeout: float | None, threads: int) -> None:
+    import signal
+
     import torch
 
+    # Ctrl-C reaches the workers too: each ends at once, as a killed step does (it resumes on the next run), and the
+    # parent says what was interrupted.
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     from repro.pipeline.executors.determinism import apply_determinism
     from repro.pipeline.runners import Runtime
 

@@ -22,6 +22,8 @@ from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
 from repro.specs import to_jsonable
 
+RUNNING: list[str] = []  # the steps this process is running now (what an interrupted command names)
+
 
 def step_status(store: ArtifactStore, step: Step, states: dict | None = None) -> str:
     """done | damaged | stale | partial | todo (``repro.pipeline.integrity``)."""
@@ -35,19 +37,27 @@ def dep_done(store: ArtifactStore, step_id: str) -> bool:
 
 def pending(steps: list[Step], store: ArtifactStore, stop_on_damage: bool = False) -> tuple[list[Step], list[str]]:
     """The steps of ``steps`` that are not done (todo, partial, damaged, or stale because an input is not done or
-    was made again), and one line for each finished step that will be made again. With ``stop_on_damage``, a
-    damaged or stale step stops the run before anything runs."""
+    was made again), and one line for each finished step that will be made again (the steps that are stale only
+    because an input is not done, one line for all). With ``stop_on_damage``, a damaged or stale step stops the
+    run before anything runs."""
     states: dict = {}
-    todo, redo = [], []
+    todo, redo, downstream = [], [], 0
     for s in steps:
         st = step_state(store, s, states=states)
         if st.done:
             continue
         todo.append(s)
-        if st.status in ("damaged", "stale"):
+        store.check_path(store.step_dir(s.kind, s.key))  # a file in its way: one line before anything runs
+        if st.status == "stale" and st.problems[0].endswith(("is damaged", "is stale", "is partial", "is todo")):
+            downstream += 1
+        elif st.status in ("damaged", "stale"):
             redo.append(f"{s.id} ({s.label}) is {st.status}: {'; '.join(st.problems)}")
+    if downstream:
+        redo.append(f"{downstream} finished steps are stale because an input is not done; each is checked again "
+                    "once its inputs are, and kept if they come out the same")
     if redo and stop_on_damage:
-        raise ReproError(f"{len(redo)} finished steps are damaged or stale; the first: {redo[0]}",
+        raise ReproError(f"{len(redo) - bool(downstream) + downstream} finished steps are damaged or stale; the "
+                         f"first: {redo[0]}",
                          f"`repro check --profile {store.profile}` lists them; rerun without --stop-on-damage to "
                          "make them again")
     return todo, redo
@@ -77,14 +87,18 @@ def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local",
     if missing:
         raise ReproError(f"step {step.label} cannot start: its inputs {', '.join(missing)} are not finished",
                          "run the figure again: finished steps are skipped and the missing ones run first")
+    RUNNING.append(f"{step.id} ({step.label})")  # left there when Ctrl-C unwinds, for the line that names it
     try:
         with store.lock(d):
-            return _run_locked(step, d, store, runtime, executor, train_processes)
+            facts = _run_locked(step, d, store, runtime, executor, train_processes)
     except Exception as exc:
+        RUNNING.pop()
         err = fs_error(exc, f"running {step.id}", d.path)
         if err is None:
             raise
         raise err from exc
+    RUNNING.pop()
+    return facts
 
 
 def _run_locked(step: Step, d, store: ArtifactStore, runtime, executor: str, train_processes: int) -> dict | None:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from repro.pipeline import integrity
 from repro.pipeline.kinds import kind
-from repro.pipeline.locate import adapter_or_full_dir, model_dir
+from repro.pipeline.locate import AGAIN, adapter_or_full_dir, model_dir
 from repro.pipeline.runners.runtime import Runtime
-from repro.pipeline.runners.score import AGAIN
 from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
 from repro.specs import GeometrySpec, OrthoMergeCheckpointSpec

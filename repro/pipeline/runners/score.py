@@ -8,14 +8,11 @@ from repro import faults
 from repro.errors import ReproError
 from repro.pipeline import integrity
 from repro.pipeline.kinds import kind
-from repro.pipeline.locate import model_dir
+from repro.pipeline.locate import AGAIN, model_dir
 from repro.pipeline.runners.runtime import Runtime
 from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
 from repro.specs import ScoreSpec
-
-# What redoes a damaged step: the same command again (the executor finds the damage and runs the step anew).
-AGAIN = "running the same command again"
 
 
 def run_score(step: Step, out: Path, rt: Runtime) -> dict:
