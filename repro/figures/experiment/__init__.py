@@ -11,10 +11,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from repro import roots
+from repro.errors import ReproError
+
+
+def name_problem(name: str) -> str | None:
+    """What keeps ``name`` from being a plain name (one path component of its own), or None."""
+    if not name:
+        return "is empty"
+    if "/" in name or "\\" in name:
+        return "has path parts"
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
+        return "has control characters"
+    if name.startswith("."):
+        return "starts with a dot"
+    if len(name.encode("utf-8")) > 200:
+        return "is longer than 200 bytes"
+    return None
 
 
 def output_dir(name: str) -> Path:
-    """Where experiment ``name`` renders: paper_figures/experiments/<name>/."""
+    """Where experiment ``name`` renders: paper_figures/experiments/<name>/, and nowhere else."""
+    problem = name_problem(name)
+    if problem:
+        raise ReproError(f"experiment name {name!r} {problem}", "name the experiment file with a plain name")
     return roots.figures() / "experiments" / name
 
 

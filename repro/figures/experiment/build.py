@@ -9,6 +9,7 @@ from pathlib import Path
 
 from repro.errors import ReproError
 from repro.figures import frontier
+from repro.figures.experiment import name_problem
 from repro.figures.experiment.schema import Experiment, Model, Run, located
 from repro.figures.recipe import FigureRecipe, Panel
 from repro.profiles import Profile, get_profile
@@ -16,6 +17,7 @@ from repro.specs import ModelShape, ModelSpec, TrainSpec, parse_mode
 
 OVERRIDES = ("learning_rate", "epochs", "batch_size", "lora_alpha", "lora_dropout")
 NAMED_STYLES = {"Full": ("tab:blue", "o"), "LoRA": ("tab:red", "o")}  # as Fig. 2 draws them
+MAX_CHECKPOINTS = 500  # evaluated checkpoints of one file, summed over its runs and seeds: a bounded plan
 STYLES = (("tab:green", "s"), ("tab:orange", "D"), ("tab:purple", "^"), ("tab:brown", "v"), ("tab:pink", "P"),
           ("tab:olive", "X"), ("tab:cyan", "<"), ("tab:gray", ">"))
 
@@ -57,8 +59,19 @@ def recipe(exp: Experiment, path: Path) -> FigureRecipe:
     """The experiment of the file ``path`` as a recipe of its profile (with the file's decoding overrides); a
     problem only the profile or the model can find (a benchmark, a layer range) is one line at its key."""
     name = path.stem
+    problem = name_problem(name)
+    if problem:
+        raise ReproError(f"{path}: the experiment's name {name!r} (its file name without .toml) {problem}",
+                         "rename the file to a plain name, e.g. my-experiment.toml: it names the directory "
+                         "paper_figures/experiments/<name>/ the experiment renders into")
     profile = get_profile(exp.profile, exp.backend)
     dec = {k: v for k, v in exp.evaluation.decoding.model_dump().items() if v is not None}
+    cap = dec.get("max_new_tokens")
+    for b in exp.evaluation.benchmarks:  # (a loglikelihood benchmark, cap 0, decodes nothing)
+        own = profile.benchmarks[b].decoding.max_new_tokens if b in profile.benchmarks else None
+        if cap is not None and own and cap > own:
+            raise located(path, ["evaluation", "decoding", "max_new_tokens"], f"max_new_tokens {cap} is more than "
+                          f"the {profile.name} profile's {own} for {b}", f"use at most {own}")
     if dec:
         profile = profile.with_decoding(tuple(exp.evaluation.benchmarks), **dec)
     benches = [exp.evaluation.safety, *exp.evaluation.benchmarks]
@@ -77,6 +90,7 @@ def recipe(exp: Experiment, path: Path) -> FigureRecipe:
             models[k] = paper_model(m)
         except ReproError as exc:
             raise located(path, ["models", k, "registry"], exc.problem, exc.fix) from None
+    _bounded(path, exp, profile, models)
     panels, trains, deviations = [], [], []
     for key, model in models.items():
         runs = [r for r in exp.runs if r.model == key]
@@ -106,6 +120,25 @@ def recipe(exp: Experiment, path: Path) -> FigureRecipe:
     return FigureRecipe(number=0, title=exp.title, claim=f"an experiment file ({name}.toml)", profile=profile.variant,
                         panels=tuple(panels), trains=tuple(trains), name=name,
                         deviations=profile.deviations + tuple(deviations))
+
+
+def _bounded(path: Path, exp: Experiment, profile: Profile, models: dict[str, ModelSpec]) -> None:
+    """Each run's evaluate_epochs within its epochs, and the checkpoints the file evaluates at most MAX_CHECKPOINTS,
+    checked from the numbers before any spec is made (so that planning stays quick whatever the file says)."""
+    total = 0
+    for i, r in enumerate(exp.runs):
+        try:
+            epochs = r.epochs or profile.train(models[r.model], in_profile(profile, models[r.model], r.mode)).epochs
+        except ReproError as exc:
+            raise located(path, ["runs", i, "mode"], exc.problem, exc.fix) from None
+        late = [e for e in r.evaluate_epochs or () if e > epochs]
+        if late:
+            raise located(path, ["runs", i, "evaluate_epochs"], f"epoch {late[0]} is after the run's last "
+                          f"({epochs} epochs)", f"evaluate epochs from 1 to {epochs}, or raise epochs")
+        total += len(r.seeds or profile.train_seeds) * len(r.evaluate_epochs or range(epochs))
+        if total > MAX_CHECKPOINTS:
+            raise located(path, ["runs", i], f"the file evaluates more than {MAX_CHECKPOINTS} checkpoints "
+                          f"(runs x seeds x evaluated epochs)", "evaluate fewer epochs (evaluate_epochs), seeds or runs")
 
 
 def differences(profile: Profile, model: ModelSpec, run: Run, train: TrainSpec) -> list[str]:

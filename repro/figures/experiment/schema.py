@@ -40,23 +40,38 @@ import difflib
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from repro.errors import ReproError
 from repro.specs import parse_mode
 
+# Every number is finite and in range, and every list bounded, so that a plan is made in bounded time and memory
+# whatever a file says (the total of checkpoints a file evaluates is bounded in build.py).
+MAX_FILE_BYTES = 1 << 20
+MAX_EPOCHS = 1000
+MAX_RANK = 4096
+MAX_SEEDS = 64
+Seed = Annotated[int, Field(ge=0, lt=2**32)]
+Epoch = Annotated[int, Field(ge=1, le=MAX_EPOCHS)]
+
+
+def _unique(v: list | None) -> list | None:
+    if v is not None and len(set(v)) != len(v):
+        raise ValueError("lists each value once")
+    return v
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Shape(_Strict):
-    params_b: float = Field(gt=0)
-    hidden: int = Field(gt=0)
-    intermediate: int = Field(gt=0)
-    kv_width: int = Field(gt=0)
+    params_b: float = Field(gt=0, le=100_000)
+    hidden: int = Field(gt=0, le=1 << 20)
+    intermediate: int = Field(gt=0, le=1 << 22)
+    kv_width: int = Field(gt=0, le=1 << 20)
 
 
 class Model(_Strict):
@@ -64,7 +79,7 @@ class Model(_Strict):
     hub: str | None = None
     revision: str | None = None
     family: Literal["deepseek", "qwen"] | None = None
-    num_layers: int | None = Field(default=None, gt=0)
+    num_layers: int | None = Field(default=None, gt=0, le=1024)
     dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
     label: str | None = None
     shape: Shape | None = None
@@ -88,32 +103,40 @@ class Run(_Strict):
     name: str = Field(min_length=1)
     model: str
     mode: str
-    learning_rate: float | None = Field(default=None, gt=0)
-    epochs: int | None = Field(default=None, gt=0)
-    batch_size: int | None = Field(default=None, gt=0)
-    seeds: list[int] | None = Field(default=None, min_length=1)
-    lora_alpha: int | None = Field(default=None, gt=0)
+    learning_rate: float | None = Field(default=None, gt=0, le=1)
+    epochs: Epoch | None = None
+    batch_size: int | None = Field(default=None, gt=0, le=1 << 16)
+    seeds: list[Seed] | None = Field(default=None, min_length=1, max_length=MAX_SEEDS)
+    lora_alpha: int | None = Field(default=None, gt=0, le=1 << 16)
     lora_dropout: float | None = Field(default=None, ge=0, lt=1)
-    evaluate_epochs: list[int] | None = Field(default=None, min_length=1)
+    evaluate_epochs: list[Epoch] | None = Field(default=None, min_length=1, max_length=MAX_EPOCHS)
+
+    _seeds_once = field_validator("seeds", "evaluate_epochs")(classmethod(lambda cls, v: _unique(v)))
 
     @field_validator("mode")
     @classmethod
     def _mode(cls, v: str) -> str:
         try:
-            parse_mode(v)
+            mode = parse_mode(v)
         except ReproError as exc:  # the grammar's own message, as a validation error of this key
             raise ValueError(str(exc)) from None
+        if mode.kind == "lora" and not 1 <= mode.rank <= MAX_RANK:
+            raise ValueError(f"LoRA rank {mode.rank} is out of range -- use a rank from 1 to {MAX_RANK}")
         return v
 
 
 class Decoding(_Strict):
-    max_new_tokens: int | None = Field(default=None, gt=0)
-    seeds: list[int] | None = Field(default=None, min_length=1)
+    max_new_tokens: int | None = Field(default=None, gt=0)  # at most the profile's own (build.py)
+    seeds: list[Seed] | None = Field(default=None, min_length=1, max_length=MAX_SEEDS)
+
+    _seeds_once = field_validator("seeds")(classmethod(lambda cls, v: _unique(v)))
 
 
 class Evaluation(_Strict):
     safety: str = "strongreject"
-    benchmarks: list[str] = Field(min_length=1)
+    benchmarks: list[str] = Field(min_length=1, max_length=64)
+
+    _once = field_validator("benchmarks")(classmethod(lambda cls, v: _unique(v)))
     base: bool = True
     decoding: Decoding = Decoding()
 
@@ -127,8 +150,8 @@ class Experiment(_Strict):
     title: str = "an experiment"
     profile: Literal["paper", "reduced", "smoke", "toy"] = "smoke"
     backend: Literal["vllm", "hf"] | None = None
-    models: dict[str, Model] = Field(min_length=1)
-    runs: list[Run] = Field(min_length=1)
+    models: dict[str, Model] = Field(min_length=1, max_length=64)
+    runs: list[Run] = Field(min_length=1, max_length=256)
     evaluation: Evaluation
     plot: Plot = Plot()
 
@@ -138,16 +161,27 @@ FIXES = {
     "missing": "add it",
     "literal_error": "use one of the values named",
     "value_error": "correct the value",
+    "finite_number": "write a finite number",
+    "greater_than": "use a value in the range named", "greater_than_equal": "use a value in the range named",
+    "less_than": "use a value in the range named", "less_than_equal": "use a value in the range named",
+    "too_long": "list fewer values",
 }
 
 
 def load(path: Path) -> Experiment:
     """The experiment in ``path``, validated; one ReproError naming the file, line, key, problem and fix."""
+    start = "give the path of a .toml file (`repro eject 2 > f.toml` writes one to start from)"
+    if path.is_dir():
+        raise ReproError(f"{path} is a directory, not an experiment file", start)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ReproError(f"{path} is {path.stat().st_size} bytes, more than an experiment file's "
+                             f"{MAX_FILE_BYTES}", start)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ReproError(f"no experiment file at {path}", "give the path of a .toml file (`repro eject 2 > f.toml` "
-                         "writes one to start from)") from None
+        raise ReproError(f"no experiment file at {path}", start) from None
+    except UnicodeDecodeError as exc:
+        raise ReproError(f"{path} is not UTF-8 text (byte {exc.start})", start) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
