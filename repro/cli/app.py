@@ -1,9 +1,11 @@
 """The Typer application every command module registers on, its two consoles, and the entry point: a
 ReproError, or a file-system condition (full disk, read-only, permission denied), is one ``error:`` line and
-exit code 2."""
+exit code 2; Ctrl-C is one ``interrupted:`` line naming what was running and exit code 130."""
 
 from __future__ import annotations
 
+import shlex
+import signal
 import sys
 
 import typer
@@ -28,9 +30,27 @@ out = Console()
 err = Console(stderr=True)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised past the command-line library (which would turn a KeyboardInterrupt into its own exit)."""
+
+
+def _interrupt(signum, frame) -> None:
+    raise Interrupted
+
+
 def main() -> None:
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         app(standalone_mode=True)
+    except Interrupted:
+        from repro.pipeline.executors.step import RUNNING
+
+        what = f", while running {', '.join(RUNNING)}" if RUNNING else ""
+        command = shlex.join(["repro", *sys.argv[1:]])
+        err.print(f"[yellow]interrupted:[/yellow] {escape(command)}{escape(what)}; run the same command again to "
+                  "resume (finished steps are kept, an interrupted one resumes or starts over)",
+                  highlight=False, soft_wrap=True)
+        sys.exit(130)
     except Exception as exc:
         error = exc if isinstance(exc, ReproError) else fs_error(exc, "writing outputs")
         if error is None:

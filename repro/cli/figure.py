@@ -54,6 +54,10 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
            lock_timeout: float = typer.Option(None, "--lock-timeout", help="seconds to wait for a step another "
                                               "process is running (default: until it ends)")) -> None:
     """Run whatever the figure still needs, then render it under paper_figures/."""
+    if lock_timeout is not None and not 0 <= lock_timeout < float("inf"):
+        raise ReproError(f"--lock-timeout {lock_timeout} is not a number of seconds (0 or more)",
+                         "give 0 (do not wait) or more, or leave it out to wait until the other process ends")
+    check_counts(jobs, train_processes)
     profile = variant(profile, backend)
     one_or_all("figure", number, all_figures, profile)
     numbers = profile_figures(profile) if all_figures else [number]
@@ -69,6 +73,12 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
                    lock_timeout)
 
 
+def check_counts(jobs: int | None, train_processes: int) -> None:
+    for name, n in (("--jobs", jobs), ("--train-processes", train_processes)):
+        if n is not None and n < 1:
+            raise ReproError(f"{name} {n} is less than 1", f"give {name} 1 or more")
+
+
 def run_and_render(prof, figures: list[tuple], runner, what: str, again: str, executor: str = "local",
                    lock_timeout: float | None = None, target=roots.figure_dir) -> None:
     """Plan the union of ``figures`` ((number, module, recipe) each), run what is not done, then render each into
@@ -82,6 +92,8 @@ def run_and_render(prof, figures: list[tuple], runner, what: str, again: str, ex
     if executor != "slurm":  # Slurm jobs run on GPU nodes, not on the submitting host
         preflight(prof, again.split(" --profile")[0])
     steps = plan_recipes([rec for _, _, rec in figures])
+    for n, _, _ in figures:  # every output root resolves (an error line for a file there) before anything runs
+        target(n, prof.variant)
     st = store(prof.variant, lock_timeout)
     counts = execute(steps, st, console=err, executor=runner)
     pending = [s for s in steps if not dep_done(st, s.id)]

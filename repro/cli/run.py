@@ -9,7 +9,14 @@ import typer
 
 from repro.cli.app import app, err, out
 from repro.cli.common import BackendOpt, JsonOpt, ProfileOpt, recipe, variant
-from repro.cli.figure import ExecutorOpt, SlurmSetupOpt, TrainProcessesOpt, make_runner, run_and_render
+from repro.cli.figure import (
+    ExecutorOpt,
+    SlurmSetupOpt,
+    TrainProcessesOpt,
+    check_counts,
+    make_runner,
+    run_and_render,
+)
 
 FileArg = typer.Argument(..., help="an experiment file (TOML): `repro eject 2 > my.toml` writes one")
 
@@ -32,6 +39,7 @@ def run(file: Path = FileArg,
     from repro.pipeline.plan import plan_recipe
     from repro.profiles import get_profile
 
+    check_counts(jobs, train_processes)
     exp = schema.load(file)
     rec = build(exp, file)
     prof = get_profile(rec.profile)
