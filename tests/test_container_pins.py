@@ -1,6 +1,9 @@
 """One version set: the Containerfile parses, its base image is pinned by digest, it installs the
-hash-checked lock, and every version it names agrees with the lock, with pyproject.toml's pins and
-with what CPU CI installed (this test's own environment, made from those pins)."""
+hash-checked build tools and then the hash-checked lock built against them, and every version it names agrees
+with the lock, with pyproject.toml's pins and with what CPU CI installed (this test's own environment, made from
+those pins; inside the image, `nox -s container` runs it against the image's). The image is rebuildable and
+honest: a code change or a new commit rebuilds only the layers after the wheels, the build context leaves out
+environments and outputs, the image runs as an unprivileged user and carries its OCI labels."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CONTAINERFILE = ROOT / "Containerfile"
 LOCK = ROOT / "requirements" / "gpu.lock.txt"
+BUILD_LOCK = ROOT / "requirements" / "build.lock.txt"
 INSTRUCTIONS = {"FROM", "ARG", "ENV", "RUN", "COPY", "ADD", "WORKDIR", "LABEL", "ENTRYPOINT", "CMD", "USER",
                 "SHELL", "EXPOSE", "VOLUME", "HEALTHCHECK", "STOPSIGNAL", "ONBUILD"}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;]+)")
@@ -95,7 +99,8 @@ def test_containerfile_parses_and_pins_its_base_by_digest(containerfile):
         name, _, default = a.partition("=")
         args[name] = default
     image = next(a for k, a in containerfile if k == "FROM")
-    image = re.sub(r"\$\{(\w+)\}", lambda m: args[m[1]], image)
+    while "${" in image:  # an ARG default may name an earlier ARG (BASE_IMAGE names BASE_DIGEST)
+        image = re.sub(r"\$\{(\w+)\}", lambda m: args[m[1]], image)
     assert re.fullmatch(r"\S+/nvidia/cuda:13\.\d+\.\d+-\S+@sha256:[0-9a-f]{64}", image), image
     text = CONTAINERFILE.read_text()
     assert "image inspect --format '{{index .RepoDigests 0}}'" in text  # how to check or refresh the digest
@@ -104,7 +109,7 @@ def test_containerfile_parses_and_pins_its_base_by_digest(containerfile):
 def test_containerfile_installs_the_hash_checked_lock_and_runs_offline(containerfile):
     runs = " && ".join(a for k, a in containerfile if k == "RUN")
     assert "pip install --require-hashes --no-deps -r requirements/gpu.lock.txt" in runs
-    assert "pip install --no-deps -e ." in runs  # the package adds no unlocked dependency
+    assert "pip install --no-deps --no-build-isolation -e ." in runs  # the package adds no unlocked dependency
     assert any(k == "COPY" and "requirements/gpu.lock.txt" in a for k, a in containerfile)
     env = " ".join(a for k, a in containerfile if k == "ENV")
     for setting in ("HF_HUB_OFFLINE=1", "HF_DATASETS_OFFLINE=1", "TRANSFORMERS_OFFLINE=1", "HF_HOME=/cache/hf",
@@ -161,3 +166,38 @@ def test_cpu_ci_installs_the_same_versions(lock, project):
     nox_torch = re.search(r'TORCH = "torch==([^"]+)"', (ROOT / "noxfile.py").read_text())[1]
     assert nox_torch == pins["torch"]
     assert sys.version_info[:2] >= (3, 11)
+
+
+def test_build_tools_are_hash_pinned_and_every_sdist_builds_against_them(containerfile, lock):
+    tools, hashes, _, _ = parse_lock(BUILD_LOCK.read_text())
+    assert set(tools) == {"pip", "setuptools", "wheel"} and all(len(hashes[t]) >= 1 for t in tools)
+    assert tools["setuptools"] == lock[0]["setuptools"]  # the wheel layer keeps the version its sdists built with
+    runs = [a for k, a in containerfile if k == "RUN"]
+    first = next(i for i, a in enumerate(runs) if "-r requirements/build.lock.txt" in a)
+    wheels = next(i for i, a in enumerate(runs) if "-r requirements/gpu.lock.txt" in a)
+    assert first < wheels and "--require-hashes" in runs[first]
+    assert "--no-build-isolation" in runs[wheels]  # no build pulls an unpinned setuptools from PyPI
+
+
+def test_a_code_change_or_a_new_commit_rebuilds_only_the_layers_after_the_wheels(containerfile):
+    kinds = [(k, a) for k, a in containerfile]
+    wheels = next(i for i, (k, a) in enumerate(kinds) if k == "RUN" and "requirements/gpu.lock.txt" in a)
+    code = next(i for i, (k, a) in enumerate(kinds) if k == "COPY" and a.startswith("repro "))
+    git = [i for i, (k, a) in enumerate(kinds) if k == "ARG" and a.split("=")[0] in ("GIT_SHA", "GIT_DIRTY")]
+    assert len(git) == 2 and wheels < code < min(git)
+    assert all(not (k == "COPY" and (". " in a or a.startswith(". "))) for k, a in kinds)  # no whole-context copy
+    ignored = (ROOT / ".containerignore").read_text().split()
+    for entry in (".git", ".nox", ".venv", "artifacts", "paper_figures/*", "!paper_figures/claims.toml"):
+        assert entry in ignored, entry
+
+
+def test_the_image_runs_unprivileged_and_carries_its_labels(containerfile, project):
+    users = [a for k, a in containerfile if k == "USER"]
+    assert users and users[-1] not in ("root", "0") and containerfile[-1][0] in ("CMD", "ENTRYPOINT")
+    args = {a.split("=")[0] for k, a in containerfile if k == "ARG"}
+    assert {"UID", "GID"} <= args  # --build-arg UID=$(id -u) GID=$(id -g) matches the host user
+    labels = " ".join(a for k, a in containerfile if k == "LABEL")
+    found = dict(re.findall(r'org\.opencontainers\.image\.([a-z.]+)="([^"]*)"', labels))
+    assert found["version"] == project["version"] and found["licenses"] == project["license"]["text"]
+    assert found["revision"] == "${GIT_SHA}" and found["source"] == "${SOURCE_URL}"
+    assert found["base.name"] == "${BASE_IMAGE}" and found["base.digest"] == "${BASE_DIGEST}"
