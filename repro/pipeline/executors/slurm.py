@@ -8,8 +8,14 @@ preempted or reaches its time limit gets SIGUSR2 ``signal_delay_s`` before the e
 requeues the same job (same id, so its dependents keep waiting on it) and the step resumes from
 what it wrote (training from its last whole checkpoint, generation seed by seed). ``jobs.json``
 in the executor folder maps step ids to job ids, so a rerun while jobs are still queued attaches
-to them instead of submitting twice. With ``wait`` the command follows the jobs to the end;
-without it, it returns after submitting (rerun the same command later to render).
+to them instead of submitting twice; a job of the index that ended without finishing its step (cancelled,
+failed, timed out for good) is named on the rerun and submitted again. With ``wait`` the command follows the
+jobs to the end, printing one line per job state change; without it, it returns after submitting (rerun the same
+command later to render).
+
+Job states come from ``squeue`` (the controller's own view, which includes jobs that ended less than
+``MinJobAge`` ago), not from ``sacct``: a cluster without an accounting database (slurmdbd) answers it just the
+same, and no poll prints a warning. A job squeue no longer lists is no longer live.
 
 backend ``local``: submitit's local backend (subprocess jobs, the same pickled step jobs, the
 same requeue on SIGUSR2), for tests and single machines. It has no scheduler to hold a job for its
@@ -22,12 +28,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import submitit
 from rich.console import Console
+from submitit.core.utils import JobPaths
 
 from repro.errors import ReproError
 from repro.pipeline.executors.resources import Resources, step_resources
@@ -53,6 +61,30 @@ class SlurmOptions:
     wait: bool = True
     max_parallel: int = 1  # local backend only: jobs at once
     poll_s: float = 5.0
+
+
+def slurm_states(job_ids: list[str]) -> dict[str, str]:
+    """Each job's state as squeue reports it (PENDING, RUNNING, COMPLETED, CANCELLED, ...); a job the controller
+    no longer knows is left out."""
+    if not job_ids:
+        return {}
+    cmd = ["squeue", "--noheader", "--states=all", "--jobs=" + ",".join(job_ids), "--format=%i|%T"]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise ReproError("squeue did not answer within 60 s", "check the Slurm controller (sinfo), then rerun; "
+                         "queued jobs keep running and the rerun attaches to them") from None
+    if r.returncode and "Invalid job id" in r.stderr:
+        return {}  # none of them is known any more
+    if r.returncode:
+        raise ReproError(f"squeue failed: {r.stderr.strip() or r.stdout.strip()}",
+                         "check the Slurm controller (sinfo), then rerun; queued jobs keep running")
+    states = {}
+    for line in r.stdout.splitlines():
+        jid, _, state = line.strip().partition("|")
+        if jid in job_ids:
+            states[jid] = state.split()[0] if state else "UNKNOWN"
+    return states
 
 
 class StepJob(submitit.helpers.Checkpointable):
@@ -185,18 +217,23 @@ class SubmititExecutor:
 
     # --- slurm backend: submit everything, let the scheduler hold jobs for their inputs -------------
     def _run_slurm(self, todo: list[Step], store: ArtifactStore, counts: dict) -> dict:
-        if shutil.which("sbatch") is None:
-            raise ReproError("the slurm executor needs Slurm's sbatch, which is not on PATH",
+        if shutil.which("sbatch") is None or shutil.which("squeue") is None:
+            raise ReproError("the slurm executor needs Slurm's sbatch and squeue, which are not on PATH",
                              "run on a Slurm login node, or use --executor local")
         folder = self._folder(store)
         index_file = folder / "jobs.json"
         index = json.loads(index_file.read_text()) if index_file.is_file() else {}
+        known = slurm_states([index[s.id] for s in todo if s.id in index])
         jobs: dict[str, str] = {}
         for step in todo:
             old = index.get(step.id)
-            if old and submitit.SlurmJob(folder=folder / "%j", job_id=old).state in LIVE_STATES:
+            if old and known.get(old) in LIVE_STATES:
                 jobs[step.id] = old  # still queued or running from an earlier submission: attach
                 continue
+            if old:
+                ended = f"ended {known[old]}" if old in known else "is no longer known to Slurm"
+                self.console.print(f"[yellow]resubmit:[/yellow] {step.label}: its job {old} {ended} without "
+                                   "finishing it", highlight=False, soft_wrap=True)
             after = [jobs[d] for d in step.deps if d in jobs]
             ex = submitit.SlurmExecutor(folder=folder / "%j", max_num_timeout=3)
             ex.update_parameters(**slurm_parameters(step, self._resources(step), self.options, after))
@@ -208,20 +245,33 @@ class SubmititExecutor:
                            f"already queued; job index {index_file}", highlight=False)
         if not self.options.wait:
             return counts
-        remaining, ended = {s.id: s for s in todo}, set()
+        self._follow(todo, jobs, store, folder, counts)
+        return counts
+
+    def _follow(self, todo: list[Step], jobs: dict[str, str], store: ArtifactStore, folder: Path,
+                counts: dict) -> None:
+        """Poll squeue until every step is COMPLETE: one line per job state change, an error for a job that
+        ended without finishing its step."""
+        remaining, ended, seen = {s.id: s for s in todo}, set(), {}
         while remaining:
+            states = slurm_states([jobs[sid] for sid in remaining])
             for sid, step in list(remaining.items()):
+                jid = jobs[sid]
+                state = states.get(jid, "GONE")
+                if seen.get(sid) != state:
+                    seen[sid] = state
+                    self.console.print(f"job {jid} {state.lower()}: {step.label}", highlight=False, soft_wrap=True)
                 if dep_done(store, sid):
                     del remaining[sid]
                     self._count(counts, step)
-                    self.console.print(f"done: {step.label} (job {jobs[sid]})", highlight=False)
+                    self.console.print(f"done: {step.label} (job {jid})", highlight=False)
                     continue
-                job = submitit.SlurmJob(folder=folder / "%j", job_id=jobs[sid])
-                state = job.state
                 if state not in LIVE_STATES and (state != "COMPLETED" or sid in ended):
-                    raise ReproError(f"step {step.label} ended in Slurm job {jobs[sid]} as {state} without finishing",
-                                     f"see {job.paths.stderr}; rerun to resubmit it and what depends on it")
+                    why = f"as {state}" if state != "GONE" else "and left the queue"
+                    raise ReproError(f"step {step.label} ended in Slurm job {jid} {why} without finishing",
+                                     f"see {JobPaths(folder / '%j', job_id=jid, task_id=0).stderr}; "
+                                     "rerun to resubmit it and what depends on it")
                 if state == "COMPLETED":
                     ended.add(sid)  # give a shared filesystem one poll to show the COMPLETE marker
-            time.sleep(self.options.poll_s)
-        return counts
+            if remaining:
+                time.sleep(self.options.poll_s)
