@@ -204,8 +204,8 @@ def intact(step_dir: Path, deep: bool = False) -> State:
         return State("damaged", [exc.problem.replace(str(step_dir) + "/", "")], None)
     outputs = manifest["outputs"]
     files, odd = _walk(step_dir)
-    bad = check_files(step_dir, outputs, deep)
-    links = [r for r in odd if r not in bad]
+    links = odd
+    bad = [b for b in check_files(step_dir, outputs, deep) if b not in links]
     unrecorded = [f for f in files if f not in outputs]
     digest = outputs_digest(outputs)
     if bad or links or unrecorded:
@@ -214,7 +214,7 @@ def intact(step_dir: Path, deep: bool = False) -> State:
         problems = ([f"missing {_few(missing)}"] if missing else []) + ([f"changed {_few(changed)}"] if changed else []) \
             + ([f"{_few(links)}: symbolic link or not a regular file"] if links else []) \
             + ([f"not in its record: {_few(unrecorded)}"] if unrecorded else [])
-        return State("damaged", problems, bad + links + unrecorded, digest)
+        return State("damaged", problems, links + bad + unrecorded, digest)  # links first: they go as links
     return State("done", digest=digest, problems=[], bad_files=[])
 
 
@@ -251,8 +251,11 @@ def remove(path: Path) -> None:
 def unfinish(step_dir: Path, bad_files: list[str] | None, keep: tuple[str, ...] = ()) -> None:
     """Unfinish a step so that it runs again: the marker goes first, then the manifest and ``bad_files`` (a
     checkpoint with a bad file goes whole; the other files stay to resume from); ``None``: every file but the
-    parts named by a prefix in ``keep`` and the lock. A step directory that is a link goes as a link, so nothing
-    outside the store is touched; one that is a file stays (it is an error line where the step is locked)."""
+    parts named by a prefix in ``keep`` and the lock. A step directory that is a link goes as a link and nothing
+    is reached through a link, so nothing outside the store is touched; a file where the step directory goes
+    stays (it is an error line where the step is locked)."""
+    if step_dir.parent.is_symlink() or not step_dir.exists():
+        return  # under a linked kind directory: the store removes that link where the step runs (``lock``)
     if step_dir.is_symlink():
         step_dir.unlink()
         return
@@ -267,6 +270,8 @@ def unfinish(step_dir: Path, bad_files: list[str] | None, keep: tuple[str, ...] 
             remove(child)
         return
     for rel in bad_files:
+        if any((step_dir / p).is_symlink() for p in Path(rel).parents):
+            continue  # under a link: never reached through it (the link itself is among bad_files)
         top = step_dir / rel.split("/", 1)[0]
         remove(top if "/" in rel and top.name.startswith("checkpoint-") else step_dir / rel)
 

@@ -80,7 +80,8 @@ class LocalExecutor:
                     except DamagedInput as exc:  # an input found damaged as it was loaded: make it, then go on
                         if not exc.marked or replans == len(steps):
                             raise
-                        self.console.print(f"[yellow]redo:[/yellow] {exc.problem}", highlight=False, soft_wrap=True)
+                        self.console.print(f"[yellow]redo:[/yellow] {exc.problem.removeprefix('step ')}", highlight=False,
+                                           soft_wrap=True)
                         todo, _ = pending(steps, store)
                         counts["skipped"] = len(steps) - len(todo) - counts["ran"]
                         progress.update(overall, total=progress.tasks[overall].completed + len(todo))
