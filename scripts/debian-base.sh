@@ -6,8 +6,13 @@
 #
 # debootstrap's minimal variant from deb.debian.org, imported with `podman import` as localhost/repro-debian:12.
 # Debian 12's archive has Python 3.11, so the Containerfile needs no PPA there. An existing image is reused
-# (REBUILD=1 makes it again). Needs root, debootstrap and podman (apt-get install debootstrap podman).
+# (REBUILD=1 makes it again). Needs root; installs Debian's debootstrap, podman and runc if they are missing.
 set -euo pipefail
+
+if ! command -v debootstrap >/dev/null || ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap podman runc uidmap >&2
+fi
 
 IMAGE=${IMAGE:-localhost/repro-debian:12}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}

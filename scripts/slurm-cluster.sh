@@ -7,9 +7,14 @@
 #
 # Debian or Ubuntu, as root (slurmd runs jobs as the submitting user; root keeps it to one command). Everything the
 # cluster writes lives under $SLURM_DIR (default /var/tmp/repro-slurm): slurm.conf, state, logs, pid files. One
-# partition, `cpu`, holds this node with all its CPUs and most of its memory; no accounting database (slurmdbd):
-# the executor follows jobs with squeue and scontrol, which need none. Jobs see the same filesystem as the
+# partition, `cpu`, holds this node with all its CPUs and most of its memory. Jobs see the same filesystem as the
 # submitting shell, so the artifact store and the virtualenv are shared as on a cluster's network filesystem.
+#
+# No accounting database. slurmdbd on MariaDB (both Debian's) would make `sacct` answer, but it adds a database
+# server, its schema and a third daemon to start, wait for and stop (a minute or more, and ~200 MB of packages)
+# for nothing the executor needs: it follows jobs with squeue, which lists every queued and running job and, for
+# MinJobAge (10 minutes here) after it ends, its final state; a job gone from squeue whose step is not COMPLETE
+# is resubmitted either way. Real clusters usually run slurmdbd; the executor does not depend on it.
 set -euo pipefail
 
 SLURM_DIR=${SLURM_DIR:-/var/tmp/repro-slurm}
