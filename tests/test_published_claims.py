@@ -7,6 +7,8 @@ import json
 
 from test_cli import repro
 
+from repro.figures.plot import data_digest
+
 PANELS = {"R1-Distill-Qwen-7B: AIME 2024": 0.53, "R1-Distill-Qwen-7B: GPQA-Diamond": 0.50,
           "R1-Distill-Qwen-14B: AIME 2024": 0.68, "R1-Distill-Qwen-14B: GPQA-Diamond": 0.60}
 
@@ -20,7 +22,8 @@ def _figure(root, profile: str, base: dict[str, float]) -> None:
     ]} for t, v in base.items()]
     out = root / "fig02" / profile
     out.mkdir(parents=True)
-    (out / "fig02.json").write_text(json.dumps({"figure": 2, "profile": profile, "panels": panels}))
+    data = {"figure": 2, "profile": profile, "panels": panels}
+    (out / "fig02.json").write_text(json.dumps({**data, "data_sha256": data_digest(data)}))
 
 
 def _published(tmp_path, profile: str, base: dict[str, float]) -> dict[str, str]:

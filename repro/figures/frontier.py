@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from repro.errors import ReproError
+from repro.figures import intervals
 from repro.figures.plot import pareto_mask, profile_note, write_figure_dir
 from repro.figures.recipe import FigureRecipe, Panel, Point, Series
 from repro.pipeline.runners import read_score
@@ -89,21 +90,21 @@ def read_point(store: ArtifactStore, rec: FigureRecipe, p: Point) -> tuple[dict,
 
 
 def style_panel(ax, pan: Panel, ylim: tuple[float, float] | None = None,
-                xlim: tuple[float, float] | None = (-0.05, 1.05)) -> None:
-    """Title, axis labels, grid and legend; x spans the safety scale unless ``xlim`` is None."""
-    ax.set_title(pan.title, fontsize=9)
-    ax.set_xlabel(pan.x_label, fontsize=8)
-    ax.set_ylabel(pan.y_label, fontsize=8)
+                xlim: tuple[float, float] | None = (0.0, 1.0)) -> None:
+    """Title, axis labels, grid and legend; x spans the safety scale [0, 1] unless ``xlim`` is None."""
+    ax.set_title(pan.title, fontsize=10)
+    ax.set_xlabel(pan.x_label, fontsize=9)
+    ax.set_ylabel(pan.y_label, fontsize=9)
     if xlim is not None:
         ax.set_xlim(*xlim)
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=8, loc="best")
 
 
 def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dict], out_dir: Path,
-           legend_note: str) -> list[Path]:
+           legend_note: str, store: ArtifactStore | None = None) -> list[Path]:
     """Blank unused axes, title the figure (marking non-paper profiles), print ``legend_note`` (how to read the
     markers) under the panels, write PNG/PDF/JSON/CSV."""
     import textwrap
@@ -120,9 +121,51 @@ def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dic
     data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
             "deviations": list(rec.deviations), "panels": panels_data, "note": banner.strip(" []"),
             "legend_note": legend_note}
+    if store is not None:
+        data["sources"] = score_sources(store, rows)
     files = write_figure_dir(out_dir, fig, data, rows, stem=rec.stem)
     plt.close(fig)
     return files
+
+
+def score_sources(store: ArtifactStore, rows: list[dict]) -> dict[str, str]:
+    """The sha256 of every score file the rows were read from (``score/<key>/<file>`` -> digest), as each score
+    step's manifest records them: what ``repro verify`` compares with the store."""
+    import json
+
+    out = {}
+    for key in sorted({r[k] for r in rows for k in ("safety_score_key", "reasoning_score_key") if r.get(k)}):
+        manifest = json.loads((store.step_dir("score", key).path / "manifest.json").read_text())
+        out.update({f"score/{key}/{name}": o["sha256"] for name, o in sorted(manifest["outputs"].items())})
+    return out
+
+
+def read_verdicts(store: ArtifactStore, score) -> list[dict]:
+    """The per-sample verdicts of a finished scoring, checked against its record."""
+    from repro.pipeline import integrity
+    from repro.pipeline.locate import AGAIN
+
+    d = store.step_dir("score", score.key)
+    return integrity.read_jsonl(d.path, "verdicts.jsonl", f"score/{score.key}", AGAIN)
+
+
+INTERVAL_FIELDS = ("safety_ci_lo", "safety_ci_hi", "safety_se", "reasoning_ci_lo", "reasoning_ci_hi", "reasoning_se")
+
+
+def add_intervals(rows: list[dict], ivs: dict[tuple, tuple[dict, dict]]) -> None:
+    """Each row's 95% intervals (docs/intervals.md): a point's or seed's own bootstrap, a mean row's from its seeds'
+    (the seed rows just before it)."""
+    seeds: list[dict] = []
+    for r in rows:
+        if r.get("role") == "mean":
+            parts = {v: intervals.mean_interval([s[v] for s in seeds], [s[f"{v}_se"] for s in seeds])
+                     for v in ("safety", "reasoning")}
+        else:
+            sx, sy = ivs[(r["series"], r["checkpoint"], r["seed"])]
+            parts = {"safety": sx, "reasoning": sy}
+        seeds = seeds + [r] if r.get("role") == "seed" else []
+        for v, iv in parts.items():
+            r.update({f"{v}_ci_lo": iv["lo"], f"{v}_ci_hi": iv["hi"], f"{v}_se": iv["se"]})
 
 
 def train_seed(p: Point) -> int | str:
@@ -182,50 +225,78 @@ def panel_rows(store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict
             r["series_pareto"] = f
     for r in rows:
         r.setdefault("series_pareto", False)
+    add_intervals(rows, {(s.name, p.label, train_seed(p)): (intervals.interval(read_verdicts(store, p.x)),
+                                                         intervals.interval(read_verdicts(store, p.y), p.y_key))
+                         for s, p, _, _ in pts})
     return rows
 
 
 def error_bars(ax, rows: list[dict], x: str | None, y: str, color: str, xs: list[float] | None = None) -> None:
-    """Min-max bars over the seeds of mean rows (nothing for single points)."""
+    """Each point's 95% intervals (docs/intervals.md) as bars, where the rows carry them."""
     for i, r in enumerate(rows):
-        if r.get("role") != "mean":
+        if r.get(f"{y}_ci_lo") is None:
             continue
         px = xs[i] if xs is not None else r[x]
-        xerr = None if x is None else [[r[x] - r[f"{x}_min"]], [r[f"{x}_max"] - r[x]]]
-        ax.errorbar([px], [r[y]], xerr=xerr, yerr=[[r[y] - r[f"{y}_min"]], [r[f"{y}_max"] - r[y]]], fmt="none",
-                    ecolor=color, elinewidth=0.7, alpha=0.5, capsize=1.5, zorder=2)
+        xerr = None
+        if x is not None and r.get(f"{x}_ci_lo") is not None:
+            xerr = [[max(0.0, r[x] - r[f"{x}_ci_lo"])], [max(0.0, r[f"{x}_ci_hi"] - r[x])]]
+        ax.errorbar([px], [r[y]], xerr=xerr, yerr=[[max(0.0, r[y] - r[f"{y}_ci_lo"])],
+                                                   [max(0.0, r[f"{y}_ci_hi"] - r[y])]], fmt="none",
+                    ecolor=color, elinewidth=0.7, alpha=0.5, capsize=1.5, zorder=2, clip_on=False)
+
+
+def marker_style(i: int, n: int, marker: str) -> dict:
+    """Series drawn so that each shows where points coincide: earlier series as larger open rings, the last one
+    filled and smallest, on top (a star stays a filled star)."""
+    if marker == "*":
+        return {"s": 150, "edgecolors": "black", "linewidths": 0.5, "zorder": 2.5}
+    size = 28 + 34 * (n - 1 - i)
+    if i == n - 1:
+        return {"s": size, "edgecolors": "white", "linewidths": 0.5, "zorder": 4}
+    return {"s": size, "facecolors": "none", "linewidths": 1.3, "zorder": 3}
+
+
+def place_label(placed: list[tuple[float, float]], x: float, y: float, near: float = 0.035) -> bool:
+    """Whether a label at (x, y) keeps clear of the labels already placed (and, if so, place it)."""
+    if any(abs(x - a) < near and abs(y - b) < near for a, b in placed):
+        return False
+    placed.append((x, y))
+    return True
 
 
 def draw_frontier(ax, store: ArtifactStore, rec: FigureRecipe, pan: Panel) -> list[dict]:
-    """Points annotated with their epoch; dominated points faded. ``pan.front == "series"`` draws each
-    series' own Pareto front as a line (the paper's ablation figures); otherwise the series' points are
-    joined in checkpoint order and the panel's front decides the fading."""
+    """Points annotated with their epoch (where the label has room); dominated points faded; 95% intervals as bars.
+    ``pan.front == "series"`` draws each series' own Pareto front as a line (the paper's ablation figures);
+    otherwise the series' points are joined in checkpoint order and the panel's front decides the fading."""
     rows = panel_rows(store, rec, pan)
     on_front = "series_pareto" if pan.front == "series" else "pareto"
-    for series in pan.series:
+    placed: list[tuple[float, float]] = []
+    for i, series in enumerate(pan.series):
         srows = [r for r in plotted(rows) if r["series"] == series.name]
         error_bars(ax, srows, "safety", "reasoning", series.color)
         line = sorted((r for r in srows if r[on_front]), key=lambda r: r["safety"]) if pan.front == "series" else srows
         if len(line) > 1:
             ax.plot([r["safety"] for r in line], [r["reasoning"] for r in line], color=series.color,
-                    alpha=0.6 if pan.front == "series" else 0.35, lw=1)
-        size = 90 if series.marker == "*" else 36
+                    alpha=0.6 if pan.front == "series" else 0.35, lw=1, clip_on=False)
+        style = marker_style(i, len(pan.series), series.marker)
+        color = {"edgecolors": series.color} if style.get("facecolors") == "none" else {"c": series.color}
         for r in srows:
-            ax.scatter([r["safety"]], [r["reasoning"]], c=series.color, marker=series.marker, s=size, zorder=3,
-                       edgecolors="white", linewidths=0.5, alpha=1.0 if r[on_front] else 0.3)
+            ax.scatter([r["safety"]], [r["reasoning"]], marker=series.marker, **color, **style, clip_on=False,
+                       alpha=1.0 if r[on_front] else 0.3)
             tag = str(r["epoch"]) if r["epoch"] != "" else (f"λ{r['lambda']:g}" if r["lambda"] != "" else "")
-            if tag and (r[on_front] or pan.front == "panel"):
-                ax.annotate(tag, (r["safety"], r["reasoning"]), fontsize=6, xytext=(3, 3),
+            if tag and (r[on_front] or pan.front == "panel") and place_label(placed, r["safety"], r["reasoning"]):
+                ax.annotate(tag, (r["safety"], r["reasoning"]), fontsize=7, xytext=(3, 3),
                             textcoords="offset points", color=series.color)
-        ax.scatter([], [], c=series.color, marker=series.marker, s=size, label=series.name)
-    style_panel(ax, pan)
+        ax.scatter([], [], marker=series.marker, label=series.name, **color, **style)
+    style_panel(ax, pan, ylim=(0.0, 1.0))
     return rows
 
 
 DRAWERS = {"frontier": draw_frontier}
 FRONTIER_NOTE = ("faded markers are dominated (off the Pareto front: the panel's, or for ablation panels each "
-                 "series' own, drawn as a line); numbers next to points are epochs, λ values OrthoMerge scales; "
-                 "with several training seeds a point is their mean and its bars span their min-max")
+                 "series' own, drawn as a line); numbers next to points are epochs (where they have room), λ values "
+                 "OrthoMerge scales; bars are 95% bootstrap intervals over questions (docs/intervals.md); with "
+                 "several training seeds a point is their mean; coinciding series show as nested rings")
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int, drawers: dict | None = None,
@@ -249,4 +320,4 @@ def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path, ncols: int, d
         rows += prows
         panels_data.append({"title": pan.title, "kind": pan.kind, "x_label": pan.x_label, "y_label": pan.y_label,
                             "points": prows})
-    return finish(fig, axes, rec, panels_data, rows, out_dir, note)
+    return finish(fig, axes, rec, panels_data, rows, out_dir, note, store)

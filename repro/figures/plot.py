@@ -28,8 +28,17 @@ def pareto_mask(points: list[tuple[float, float]]) -> list[bool]:
     return out
 
 
+def data_digest(data: dict) -> str:
+    """The sha256 of a figure's data (its JSON without this digest), as ``repro verify`` recomputes it."""
+    import hashlib
+
+    body = {k: v for k, v in data.items() if k != "data_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def write_figure_dir(target: Path, fig, data: dict, rows: list[dict], stem: str) -> list[Path]:
     """Write ``stem``.png/.pdf/.json/.csv into ``target`` atomically; return the files."""
+    data = {**data, "data_sha256": data_digest(data)}
     with building(target) as tmp:  # replaced whole and atomically, even with another process rendering it too
         fig.savefig(tmp / f"{stem}.png", dpi=150, bbox_inches="tight")
         fig.savefig(tmp / f"{stem}.pdf", bbox_inches="tight")

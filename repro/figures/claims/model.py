@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from repro.figures.claims.kinds.base import Check
 
-STATUSES = ("pass", "fail", "not-evaluable")
+STATUSES = ("pass", "fail", "not-evaluable", "plumbing")
+# Profiles whose verdicts are plumbing checks: their tiny random models say whether the code paths run, never
+# whether the paper holds; a verdict there is shown as "plumbing" (what the check found is kept in ``result``).
+PLUMBING_PROFILES = ("smoke",)
+
+
+def is_plumbing(profile: str) -> bool:
+    return profile.split("-", 1)[0] in PLUMBING_PROFILES
 
 
 @dataclass(frozen=True)
@@ -56,10 +63,14 @@ class Outcome:
     threshold: list[str] = field(default_factory=list)
     reason: str = ""
     details: list[dict] = field(default_factory=list)
+    result: str = ""  # what the check found (pass, fail, not-evaluable) where ``status`` is "plumbing"
+    evidence: dict = field(default_factory=dict)  # samples, parse errors, truncated, scorer exceptions read
+    tie: list[str] = field(default_factory=list)  # what ties the figure's data to the store and does not hold
 
     def as_dict(self) -> dict:
         c = self.claim
         return {"figure": c.figure, "id": c.id, "kind": c.kind, "status": self.status, "quote": c.quote,
                 "source": c.source, "check": describe(c), "tolerance": tolerance_words(c),
                 "observed": self.observed, "threshold": self.threshold, "reason": self.reason,
-                "details": self.details}
+                "details": self.details, "result": self.result or self.status, "evidence": self.evidence,
+                "tie": self.tie}

@@ -33,6 +33,24 @@ class Selection:
             text += f" ({self.pick} over its points)"
         return text
 
+    def se(self, rows: list[dict]) -> float | None:
+        """The standard error of :meth:`reduce`'s number (``<metric>_se`` of the rows, docs/intervals.md), or None
+        where a row carries none; a ``mean`` pick combines its rows' as independent estimates."""
+        def one(r: dict) -> float | None:
+            v = r.get(f"{self.metric}_se")
+            return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+        if self.pick == "mean":
+            ses = [one(r) for r in rows]
+            return None if not ses or None in ses else sum(x * x for x in ses) ** 0.5 / len(ses)
+        if self.pick == "final":
+            dated = [r for r in rows if isinstance(r.get("epoch"), int | float) and not isinstance(r.get("epoch"), bool)]
+            return one(max(dated, key=lambda r: r["epoch"]) if dated else rows[0])
+        if self.pick in ("max", "min"):
+            pick = (max if self.pick == "max" else min)(rows, key=lambda r: num(r, self.metric))
+            return one(pick)
+        return one(rows[0])
+
     def reduce(self, rows: list[dict], where: str) -> tuple[float, str]:
         """The selection's number over ``rows`` (already matched) and a label for it; ``where`` prefixes
         the reason when the rows cannot give one."""

@@ -25,3 +25,12 @@ def margin_words(margin: float | dict[str, float]) -> str:
 def metric_name(name: str | None) -> str:
     """A row field as a claim names it (``reasoning``: the panel's reasoning score, Pass@1 or accuracy)."""
     return {"reasoning": "reasoning score"}.get(name or "", name or "")
+
+
+def metric_title(panel: str, metric: str | None) -> str:
+    """How a verdict line names what it compares: the panel's title for its reasoning score; for safety, the
+    panel's model and "safety" (a safety number is not the reasoning benchmark the panel is titled with)."""
+    if metric != "safety":
+        return panel
+    model, sep, _ = panel.partition(": ")
+    return f"{model}: safety" if sep else "safety"

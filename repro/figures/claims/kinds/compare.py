@@ -9,7 +9,7 @@ from repro.figures.claims.fields import Fields
 from repro.figures.claims.kinds.panels import PANELS, PairCheck
 from repro.figures.claims.ops import relation_words
 from repro.figures.claims.selection import Selection
-from repro.figures.claims.words import metric_name
+from repro.figures.claims.words import metric_name, metric_title
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,9 +37,9 @@ class Compare(PairCheck):
     def panel(self, title: str, matched: list[list[dict]]) -> dict:
         left_rows, right_rows = matched
 
-        def measure(rows: list[dict], group: str) -> tuple[float, str, float, str]:
+        def measure(rows: list[dict], group: str) -> tuple:
             lv, ll = self.left.reduce(left_rows, title)
             rv, rl = self.right.reduce(rows, title)
-            return lv, ll, rv, f"{rl}, {group}" if group else rl
+            return (lv, ll, rv, f"{rl}, {group}" if group else rl, self.left.se(left_rows), self.right.se(rows))
 
-        return self.worst_group(title, right_rows, measure)
+        return self.worst_group(title, right_rows, measure, metric_title(title, self.left.metric))

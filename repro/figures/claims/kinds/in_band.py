@@ -9,6 +9,7 @@ from repro.figures.claims.fields import Fields
 from repro.figures.claims.kinds.panels import PANELS, PanelCheck
 from repro.figures.claims.selection import Selection
 from repro.figures.claims.words import fmt, metric_name, value
+from repro.figures.intervals import Z
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,5 +40,9 @@ class InBand(PanelCheck):
 
     def panel(self, title: str, matched: list[list[dict]]) -> dict:
         v, where = self.rows.reduce(matched[0], title)
-        return {"panel": title, "ok": self.lo <= v <= self.hi, "observed": f"{title}: {value(v)} ({where})",
+        se = self.rows.se(matched[0])
+        shown = f"{title}: {value(v)} ({where})"
+        if se is not None:
+            shown += f", 95% interval [{value(max(0.0, v - Z * se))}, {value(min(1.0, v + Z * se))}]"
+        return {"panel": title, "ok": self.lo <= v <= self.hi, "observed": shown,
                 "threshold": f"in [{fmt(self.lo)}, {fmt(self.hi)}]", "value": [v]}
