@@ -9,6 +9,7 @@ its own, so that no other package's requirement pulls a multi-GB CUDA build on a
 """
 
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -150,15 +151,16 @@ def container(session: nox.Session) -> None:
     podman = ["podman", "run", "--rm"]
     session.run(*podman, image, "--help", external=True, env=env, silent=True)
     session.run(*podman, image, "plan", "--all", "--profile", "paper", external=True, env=env)
-    wheels = Path(session.create_tmp()) / "pytest-wheels"
+    wheels = Path(session.create_tmp()).resolve() / "pytest-wheels"
     session.run("python3", "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(wheels), *PYTEST_WHEELS,
                 external=True)
     session.run(*podman, "-v", f"{Path.cwd()}:/src:ro", "-v", f"{wheels}:/wheels:ro", "-e", "PYTHONDONTWRITEBYTECODE=1",
                 "--entrypoint", "sh", image, "-c",
-                "pip install --quiet --no-index --target /tmp/pytest /wheels/*.whl && cd /src && PYTHONPATH=/tmp/pytest "
-                "python -m pytest -q -p no:cacheprovider tests/test_container_pins.py", external=True, env=env)
-    work = Path(session.create_tmp()) / "work"
-    work.mkdir(exist_ok=True)
+                "pip install --quiet --no-index --no-deps --target /tmp/pytest /wheels/*.whl && cd /src && PYTHONPATH=/tmp/pytest "
+                "python -P -m pytest -q -p no:cacheprovider tests/test_container_pins.py", external=True, env=env)
+    work = Path(session.create_tmp()).resolve() / "work"
+    shutil.rmtree(work, ignore_errors=True)  # from an empty store: the figure runs, not just renders
+    work.mkdir()
     os.chown(work, 1000, 1000)  # the image's user, uid 1000 (see the Containerfile for matching the host's)
     session.run(*podman, "-v", f"{work}:/work", image, "figure", "1", "--profile", "smoke", external=True, env=env)
     csv = work / "paper_figures" / "fig01" / "smoke" / "fig01.csv"
