@@ -8,6 +8,10 @@ page cache of the files dropped first:
   raw   sequential read() of every shard file of both checkpoints (the disk's speed for these files)
   fig1  the stable-rank pass over every projection (``repro.geometry.analysis.stable_rank_pass``)
   fig7  the overlap pass (m1-m4, top-16), optionally over the first ``--fig7-layers`` layers only
+  check every shard file of both checkpoints hashed as a step checks what it loads (sha256,
+        ``repro.pipeline.integrity.content_digest``), cold cache
+  load  every tensor of both checkpoints copied into memory (safetensors), cold cache:
+        what the check is compared with
 
 and prints wall time, bytes read per second next to the raw read speed, and peak resident memory
 (VmHWM of the process, imports included) next to the largest single tensor of the checkpoint.
@@ -191,6 +195,8 @@ def child(pass_name: str, root: Path, device: str | None, layers: int | None, th
         seconds = time.perf_counter() - t0
         return {"pass": "raw", "bytes_read": nbytes, "seconds": seconds, "bytes_per_s": nbytes / seconds,
                 "cpu_s": cpu_seconds() - c0, "peak_rss": peak_rss_bytes()}
+    if pass_name in ("check", "load"):
+        return _check_or_load(pass_name, files)
     import torch
 
     from repro.geometry.analysis import overlap_pass, stable_rank_pass
@@ -216,11 +222,33 @@ def child(pass_name: str, root: Path, device: str | None, layers: int | None, th
     return out
 
 
+def _check_or_load(pass_name: str, files: list[Path]) -> dict:
+    """The content check of a step's inputs, or loading them, over both checkpoints' files (cold cache)."""
+    import torch
+    from safetensors import safe_open
+
+    from repro.pipeline.integrity import content_digest
+
+    drop_cache(files)
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    for f in files:
+        if pass_name == "check":
+            content_digest(f)
+        else:  # every tensor copied out of the mapped file into memory, as a model's weights are when loaded
+            with safe_open(str(f), framework="pt") as sf:
+                for name in sf.keys():
+                    sf.get_tensor(name).clone()
+    seconds = time.perf_counter() - t0
+    nbytes = sum(f.stat().st_size for f in files)
+    return {"pass": pass_name, "bytes_read": nbytes, "seconds": seconds, "bytes_per_s": nbytes / seconds,
+            "cpu_s": cpu_seconds() - c0, "torch_threads": torch.get_num_threads(), "peak_rss": peak_rss_bytes()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=sorted(SHAPES), default="qwen2-1.5b")
     ap.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "repro-geometry-bench")
-    ap.add_argument("--passes", default="raw,fig1,fig7", help="comma-separated: raw, fig1, fig7")
+    ap.add_argument("--passes", default="raw,fig1,fig7", help="comma-separated: raw, fig1, fig7, check, load")
     ap.add_argument("--fig7-layers", type=int, default=None, help="Fig. 7 pass over the first N layers only")
     ap.add_argument("--device", default=None, help="cuda / cpu (default: cuda when available)")
     ap.add_argument("--threads", type=int, default=None,
