@@ -115,9 +115,11 @@ def finish(fig, axes, rec: FigureRecipe, panels_data: list[dict], rows: list[dic
         ax.axis("off")
     banner = profile_note(rec.profile)
     fig.suptitle(f"{rec.heading}{banner}", fontsize=10)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
     width = max(60, int(fig.get_figwidth() * 16))
-    fig.text(0.5, 0.005, textwrap.fill(legend_note, width), ha="center", va="bottom", fontsize=7, color="0.3")
+    note = textwrap.wrap(legend_note, width)
+    # room under the panels for the note's lines (7 pt type, about 0.13 inch a line) and the x labels
+    fig.tight_layout(rect=(0, min(0.4, (0.13 * len(note) + 0.05) / fig.get_figheight()), 1, 1))
+    fig.text(0.5, 0.005, "\n".join(note), ha="center", va="bottom", fontsize=7, color="0.3")
     data = {"figure": rec.number, "title": rec.title, "claim": rec.claim, "profile": rec.profile,
             "deviations": list(rec.deviations), "panels": panels_data, "note": banner.strip(" []"),
             "legend_note": legend_note}

@@ -33,6 +33,8 @@ class Rendering:
     banner: str
     deviations: list[str]
     outcomes: list[dict]  # repro verify's, one per claim checked on this profile
+    date: str = ""  # when the figure's data were written (UTC)
+    measured: dict = field(default_factory=dict)  # steps, wall hours and GPU-hours from the store's manifests
 
 
 @dataclass
@@ -44,11 +46,58 @@ class FigureSection:
     renderings: list[Rendering] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # profiles asked for and not rendered
     cost: dict[str, dict] = field(default_factory=dict)  # profile -> GPU-hours, disk
+    stray: list[str] = field(default_factory=list)  # directories under figNN/ that are no profile's (skipped)
 
 
 def variants_on_disk(number: int, root: Path) -> list[str]:
+    """The profiles figure ``number`` is rendered for under ``root`` (directories that are no profile's left out:
+    :func:`stray_dirs`)."""
+    return [v for v in _dirs(number, root) if _is_variant(v)]
+
+
+def stray_dirs(number: int, root: Path) -> list[str]:
+    """Directories under ``figNN/`` whose name is no profile's (e.g. a copy kept by hand): named, skipped."""
+    return [v for v in _dirs(number, root) if not _is_variant(v)]
+
+
+def _dirs(number: int, root: Path) -> list[str]:
     d = root / f"fig{number:02d}"
-    return sorted(p.name for p in d.iterdir() if (p / f"fig{number:02d}.json").is_file()) if d.is_dir() else []
+    return sorted(p.name for p in d.iterdir() if p.is_dir() and not p.name.startswith(".")) if d.is_dir() else []
+
+
+def _is_variant(name: str) -> bool:
+    from repro.errors import ReproError
+    from repro.profiles import get_profile
+
+    try:
+        return get_profile(name).variant == name
+    except ReproError:
+        return False
+
+
+def measured(number: int, variant: str) -> dict:
+    """What rendering figure ``number`` on ``variant`` took, from the manifests in the profile's store: the steps its
+    plan names that are done there, their wall time (hours, summed) and GPU-hours (wall time x GPUs each used)."""
+    from repro.figures.registry import figure_module
+    from repro.pipeline.plan import plan_recipe
+    from repro.profiles import get_profile
+
+    prof = get_profile(variant)
+    base = roots.artifacts() / prof.store_name
+    steps = plan_recipe(figure_module(number).recipe(prof))
+    done, wall, gpu = 0, 0.0, 0.0
+    for st in steps:
+        f = base / st.kind / st.key / "manifest.json"
+        if not f.is_file():
+            continue
+        try:
+            m = json.loads(f.read_text())
+        except json.JSONDecodeError:
+            continue
+        w = float(m.get("wall_time_s") or 0.0)
+        done, wall = done + 1, wall + w
+        gpu += w * int((m.get("hardware") or {}).get("gpu_count") or 0)
+    return {"steps": len(steps), "done": done, "wall_hours": wall / 3600, "gpu_hours": gpu / 3600}
 
 
 def figure_sections(profiles: list[str], root: Path) -> list[FigureSection]:
@@ -64,16 +113,21 @@ def figure_sections(profiles: list[str], root: Path) -> list[FigureSection]:
             {"id": c.id, "quote": c.quote, "source": c.source, "check": describe(c), "tolerance": tolerance_words(c),
              "profiles": list(c.profiles)} for c in mine])
         on_disk = variants_on_disk(n, root)
+        sec.stray = stray_dirs(n, root)
         for variant in (profiles or on_disk):
             if variant not in on_disk:
                 figures = get_profile(variant).figures
                 if figures is None or n in figures:
                     sec.missing.append(variant)
                 continue
-            data = json.loads((root / f"fig{n:02d}" / variant / f"fig{n:02d}.json").read_text())
-            outcomes = [o.as_dict() for o in verify_figure(n, variant, root, claims)]
+            path = root / f"fig{n:02d}" / variant / f"fig{n:02d}.json"
+            data = json.loads(path.read_text())
+            store_base = roots.artifacts() / get_profile(variant).store_name
+            outcomes = [o.as_dict() for o in verify_figure(n, variant, root, claims, store_base)]
             sec.renderings.append(Rendering(variant, f"fig{n:02d}/{variant}/fig{n:02d}.png",
-                                            get_profile(variant).verdict_note, data.get("deviations", []), outcomes))
+                                            get_profile(variant).verdict_note, data.get("deviations", []), outcomes,
+                                            time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(path.stat().st_mtime)),
+                                            measured(n, variant)))
         sections.append(sec)
     return sections
 
@@ -95,7 +149,7 @@ def plan_costs(sections: list[FigureSection]) -> None:
 
 def published_rows(root: Path) -> list[dict]:
     """The published base-model numbers beside ours (Fig. 2's base points of the paper and reduced profiles)."""
-    ours: dict[tuple[str, str], dict[str, float]] = {}
+    ours: dict[tuple[str, str], dict[str, tuple]] = {}
     for variant in variants_on_disk(2, root):
         if variant.split("-", 1)[0] not in COSTED:
             continue
@@ -104,7 +158,10 @@ def published_rows(root: Path) -> list[dict]:
             model, _, bench = str(pan.get("title", "")).partition(": ")
             base = [p for p in pan.get("points", []) if p.get("series") == "Base" and p.get("role") != "seed"]
             if base and (model, bench) in PUBLISHED:
-                ours.setdefault((model, bench), {})[variant] = 100 * float(base[0]["reasoning"])
+                b = base[0]
+                ci = tuple(100 * float(b[k]) if isinstance(b.get(k), int | float) else None
+                           for k in ("reasoning_ci_lo", "reasoning_ci_hi"))
+                ours.setdefault((model, bench), {})[variant] = (100 * float(b["reasoning"]), *ci)
     return [{"model": m, "benchmark": b, "deepseek": ds, "open_r1": orr, "ours": ours.get((m, b), {})}
             for (m, b), (ds, orr) in PUBLISHED.items()]
 
