@@ -119,3 +119,26 @@ def test_shared_runs_are_one_training_step_across_figures():
     assert users == [2, 3, 4, 5, 9, 11]
     trains = [s for s in union if s.kind == "train"]
     assert len(trains) == 24  # docs/compute.md#compute: 24 unique training runs
+
+
+def test_show_reads_at_80_columns_and_pipes_one_line_per_row():
+    import os
+    import re
+    import subprocess
+    import sys
+
+    def show(**env):
+        proc = subprocess.run([sys.executable, "-m", "repro", "show", "2", "--profile", "smoke"], capture_output=True,
+                              text=True, env={**os.environ, "COLUMNS": "80", **env}, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    piped = show().splitlines()
+    runs = [line for line in piped if line.startswith("run ")]
+    assert runs and all(re.search(r"-[0-9a-f]{12}$", line) for line in runs)  # one row, key and all, per line
+    assert any(len(line) > 80 for line in piped)  # never wrapped when piped
+    shown = [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in show(FORCE_COLOR="1").splitlines()]
+    assert shown and max(map(len, shown)) <= 80
+    # a wrapped detail line continues under its first line, at its indent
+    i = next(i for i, line in enumerate(shown) if line.startswith("    ") and "epochs x" in line)
+    assert shown[i + 1].startswith("    ") and not shown[i + 1].startswith("     ")

@@ -52,10 +52,10 @@ def verify(number: int = typer.Argument(None, help="figure number 1-12 (or --all
                     "figures": {str(n): [o.as_dict() for o in results[n]] for n in numbers}})
         raise typer.Exit(code)
     if banner:
-        out.print(f"[bold yellow]{escape(banner)}[/bold yellow]", soft_wrap=True)
+        out.print(f"[bold yellow]{escape(banner)}[/bold yellow]", soft_wrap=not out.is_terminal)
     for n, lines in ties.items():
         for t in lines:
-            out.print(f"[bold red]figure {n}:[/bold red] {escape(t)}", soft_wrap=True)
+            out.print(f"[bold red]figure {n}:[/bold red] {escape(t)}", soft_wrap=not out.is_terminal)
     for n in numbers:
         rows = []
         for o in results[n]:
@@ -80,5 +80,5 @@ def verify(number: int = typer.Argument(None, help="figure number 1-12 (or --all
     scope = "all rendered figures" if all_figures else f"figure {number}"
     plumbing = f", {counts['plumbing']} plumbing checks (not results)" if counts["plumbing"] else ""
     out.print(f"{scope} ({profile}): {counts['pass']} pass, {counts['fail']} fail, "
-              f"{counts['not-evaluable']} not evaluable{plumbing}, of {len(outcomes)} claims", soft_wrap=True)
+              f"{counts['not-evaluable']} not evaluable{plumbing}, of {len(outcomes)} claims", soft_wrap=not out.is_terminal)
     raise typer.Exit(code)
