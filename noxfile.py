@@ -72,13 +72,16 @@ def toy(session: nox.Session) -> None:
 
 @nox.session
 def report(session: nox.Session) -> None:
-    """paper_figures/report.html from every rendered figure (after `smoke` and `toy`), then the page in headless
-    Chromium (Debian's chromium package: `apt-get install chromium`): every figure section, every image loading,
-    no dead local link, no console error."""
+    """paper_figures/report.html from every rendered figure, the smoke ones and the toy ones CI rendered before it
+    (`nox -s toy -- 2 4 8 10 11 12`), then the page in headless Chromium (Debian's chromium package:
+    `apt-get install chromium`): every figure section, every image loading, no dead local link from a copy moved
+    elsewhere, the reproduced-where table, the intervals, no cut cell, no console error; the page's screenshots go
+    to docs/screenshots/."""
     _install(session)
     session.run("repro", "report", *session.posargs)
     session.run("python", "-m", "pytest", "-q", "tests/test_report.py", "-k", "browser",
-                env={"REPRO_REPORT": "paper_figures/report.html", "REPRO_REQUIRE_BROWSER": "1"})
+                env={"REPRO_REPORT": "paper_figures/report.html", "REPRO_REQUIRE_BROWSER": "1",
+                     "REPRO_REPORT_SCREENSHOTS": "docs/screenshots"})
 
 
 @nox.session

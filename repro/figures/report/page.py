@@ -210,15 +210,16 @@ def _where(sections: list[FigureSection]) -> str:
                 cells.append('<span class="small">not rendered</span>')
                 continue
             m = r.measured
-            took = (f"{m['wall_hours'] * 60:.1f} min wall, {m['gpu_hours']:.2f} GPU-hours ({m['done']}/{m['steps']} "
-                    "steps in the store)") if m.get("done") else "no manifests in the store"
+            took = (f"{m['wall_hours'] * 60:.1f} min of step time, {m['gpu_hours']:.2f} GPU-hours ({m['done']}/"
+                    f"{m['steps']} steps in the store)") if m.get("done") else "no manifests in the store"
             verdicts = counts_html(counts(r.outcomes)) if r.outcomes else "no claim checked"
             cells.append(f"{verdicts}<br><span class='small'>{e(r.date)}; {e(took)}</span>")
         rows.append(tuple(cells))
     return (_table(("figure", *variants), rows) +
             '<p class="small">Verdicts of <code>repro verify</code>; smoke verdicts are plumbing checks (tiny random '
-            "models: they show the code runs, not that the paper holds). Wall time and GPU-hours are measured from "
-            "the manifests of the steps each figure needs (GPU-hours: wall time times the GPUs a step used).</p>")
+            "models: they show the code runs, not that the paper holds). Step time (each step's wall time, summed: "
+            "steps run side by side count each) and GPU-hours (a step's wall time times the GPUs it used) are "
+            "measured from the manifests of the steps each figure needs.</p>")
 
 
 def render_page(d: dict) -> str:
