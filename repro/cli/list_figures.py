@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from repro import roots
-from repro.cli.app import app
+from repro.cli.app import app, out
 from repro.cli.common import JsonOpt, profile_figures, recipe, store, table, write_json
 
 
@@ -32,6 +32,14 @@ def list_figures(as_json: bool = JsonOpt) -> None:
         return
     color = {"rendered": "green", "n/a": "dim"}
     table("Figures of the paper", ("fig", "title / claim", *PROFILES),
-          [(r["figure"], f"[bold]{r['title']}[/bold]: {r['claim']}",
+          [(r["figure"], f"[bold]{r['title']}[/bold]: {_fit(r['claim'])}",
             *(f"[{color.get(s, 'white')}]{s}[/{color.get(s, 'white')}]" for s in r["states"].values()))
            for r in rows], right=("fig",))
+
+
+def _fit(claim: str, narrow: int = 120, keep: int = 48) -> str:
+    """The claim whole on a wide terminal or piped; on a narrow terminal cut at a word boundary with a marker
+    (``repro list --json`` and ``repro show N`` have it whole)."""
+    if not out.is_terminal or out.width >= narrow or len(claim) <= keep:
+        return claim
+    return claim[:keep].rsplit(" ", 1)[0] + " … (--json)"
