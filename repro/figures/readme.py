@@ -32,7 +32,10 @@ def claims_table(number: int, claims: list[Claim]) -> str:
     """The Markdown block (without the markers) for one figure."""
     mine = [c for c in claims if c.figure == number]
     lines = [f"Generated from `paper_figures/claims.toml` by `python -m repro.figures.readme`; "
-             f"`repro verify {number} --profile paper` evaluates each check on `fig{number:02d}.json`.", "",
+             f"`repro verify {number} --profile paper` evaluates each check on `fig{number:02d}.json`, with the 95% "
+             "interval of each difference beside its margin: a verdict is not decidable where the interval "
+             "straddles the threshold, not evaluable without the evidence, and a plumbing check on the smoke "
+             "profile ([intervals](../../docs/intervals.md)).", "",
              "| claim | the paper's words | check (m = margin) | tolerance |", "|---|---|---|---|"]
     for c in mine:
         words = f"“{_cell(c.quote)}” ({_cell(c.source)})"
