@@ -176,7 +176,7 @@ def test_the_page_in_a_real_browser(page, tmp_path):
     assert all(f.startswith(str(moved)) for f in local), "a link leaves the page's directory"
     assert not errors, errors
     assert where_head[:5] == ["figure", "paper", "reduced", "toy", "smoke"] and where_rows == len(CATALOG)
-    assert "95% interval" in text and "bootstrap over questions" in text
+    assert "bootstrap over questions" in text and "95% interval [" in text  # the method, and a verdict's interval
     assert not cut, cut
     for summary, lines in folds:
         assert int(summary.split()[0]) == lines, (summary, lines)
