@@ -114,6 +114,17 @@ def _status(o: dict) -> str:
     return text
 
 
+def _one_line(o: dict) -> str:
+    """A claim's verdict in one line: its status, how many panels hold, and the line that decides it."""
+    oks = [d.get("ok") for d in o["details"]]
+    held = (f"of {len(oks)} panels {oks.count(True)} hold, {oks.count(False)} fail, {oks.count(None)} undecided"
+            if oks else e(o["reason"]))
+    key = next((d for d in o["details"] if d.get("ok") is False), None) or \
+        next((d for d in o["details"] if d.get("ok") is None), None)
+    why = f"; {_md(key['observed'])}" if key else ""
+    return f'<code>{e(o["id"])}</code>: <span class="{o["status"]}">{e(o["status"])}</span>, {held}{why}'
+
+
 def counts(outcomes: list[dict]) -> dict[str, int]:
     return {s: sum(o["status"] == s for o in outcomes) for s in STATUSES}
 
@@ -134,7 +145,8 @@ def _verdicts(r: Rendering) -> str:
                      _lines(lines) + f'<br><span class="small">{e(_evidence(o))}</span>', _lines(thr),
                      _cell(o["tolerance"])))
     tie = "".join(f'<p class="banner">{e(t)}</p>' for t in ties)
-    return (f"{tie}<p>{counts_html(counts(r.outcomes))}</p>" +
+    lines = "".join(f"<li>{_one_line(o)}</li>" for o in r.outcomes)
+    return (f"{tie}<p>{counts_html(counts(r.outcomes))}</p><ul class='small'>{lines}</ul>" +
             _table(("claim", "verdict", "observed (95% interval of the difference)", "threshold", "tolerance"), rows))
 
 
