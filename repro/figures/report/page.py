@@ -15,8 +15,8 @@ main { max-width: 1440px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .3rem; } h2 { font-size: 1.3rem; margin: 2.2rem 0 .4rem; }
 h3 { font-size: 1.05rem; margin: 1.2rem 0 .3rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .88rem; }
-th, td { border: 1px solid #d0d7de; padding: .3rem .45rem; vertical-align: top; text-align: left;
-         overflow-wrap: anywhere; }
+th, td { border: 1px solid #d0d7de; padding: .3rem .45rem; vertical-align: top; text-align: left; }
+td code { overflow-wrap: anywhere; }
 th { background: #eef1f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, .mono { font: .85em ui-monospace, SFMono-Regular, Menlo, monospace; }
 img { max-width: 100%; height: auto; border: 1px solid #d0d7de; background: white; }
