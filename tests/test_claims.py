@@ -603,6 +603,13 @@ def test_verify_on_a_smoke_rendered_figure_2(tmp_path):
         "full-loses-reasoning",
         "base-unsafe",
     }
+    for pan in data["panels"]:  # every point carries its 95% intervals, around its value
+        for r in pan["points"]:
+            for v in ("safety", "reasoning"):
+                assert r[f"{v}_ci_lo"] - 1e-6 <= r[v] <= r[f"{v}_ci_hi"] + 1e-6 and r[f"{v}_se"] >= 0
+    keys = {r[k] for p in data["panels"] for r in p["points"] for k in ("safety_score_key", "reasoning_score_key")
+            if r[k]}
+    assert {k.split("/")[1] for k in data["sources"]} == keys  # the score files the data came from
     proc = repro("verify", "2", "--profile", "smoke", "--json", env=env)
     doc = json.loads(proc.stdout)
     # smoke verdicts are plumbing checks, never passes; what the check found is kept beside it
@@ -634,3 +641,52 @@ def test_verify_on_a_smoke_rendered_figure_2(tmp_path):
     score.write_text(score.read_text() + " ")
     moved = repro("verify", "2", "--profile", "smoke", "--json", env=env)
     assert moved.returncode == 1 and "changed in the store" in moved.stdout
+
+
+# ------------------------------------------------------------------------------- evidence and intervals
+def _claim(ref: str):
+    return next(c for c in load_claims() if c.ref == ref)
+
+
+def _with(rows: list[dict], **fields) -> list[dict]:
+    return [{**r, **fields} for r in rows]
+
+
+def test_a_difference_inside_its_interval_is_not_decidable():
+    c = _claim("10/lora-keeps-reasoning")  # LoRA final >= base - 0.1 on AIME
+    rows = base_full_lora("R1-Distill-Llama-8B: AIME 2024", lora_pass=0.66)
+    narrow = {"panels": [{"title": rows[0]["panel"], "points": _with(rows, reasoning_se=0.01, safety_se=0.01)}]}
+    o = evaluate_claim(c, narrow)
+    assert o.status == "pass" and "95% interval [" in o.observed[0]
+    assert o.details[0]["difference"]["lo"] == pytest.approx(-0.04 - 1.959964 * 0.01 * 2 ** 0.5, abs=1e-4)
+    # AIME's 30 questions: a standard error of 0.05 a point puts the difference's interval across -0.1
+    wide = {"panels": [{"title": rows[0]["panel"], "points": _with(rows, reasoning_se=0.05, safety_se=0.05)}]}
+    o = evaluate_claim(c, wide)
+    assert o.status == "not-evaluable" and "not decidable at this sample size" in o.observed[0]
+    # without intervals the line says so and the point verdict stands
+    o = evaluate_claim(c, {"panels": [{"title": rows[0]["panel"], "points": rows}]})
+    assert o.status == "pass" and "no interval for this measure" in o.observed[0]
+
+
+def test_a_verdict_needs_evidence():
+    c = _claim("10/lora-safety-comparable")
+    title = "R1-Distill-Llama-8B: AIME 2024"
+    zeros = base_full_lora(title, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    zeros = [{**r, "safety": 0.0, "reasoning": 0.0} for r in zeros]
+    o = evaluate_claim(c, {"panels": [{"title": title, "points": zeros}]})
+    assert o.status == "not-evaluable" and "every compared value is 0 or 1" in o.reason
+    assert "R1-Distill-Llama-8B: safety" in o.reason  # a safety line is not named after the AIME panel
+    unparsed = _with(base_full_lora(title), safety_n=40, safety_parse_errors=11)  # 27.5% > 25%
+    o = evaluate_claim(c, {"panels": [{"title": title, "points": unparsed}]})
+    assert o.status == "not-evaluable" and "11 of 40 samples parse errors" in o.reason
+    assert o.evidence["parse_errors"] == 11 * 5 and o.evidence["samples"] == 40 * 5  # LoRA 3 + Full 2 rows
+    few = _with(base_full_lora(title), reasoning_n_questions=1, reasoning_samples_per_question=8)
+    o = evaluate_claim(_claim("10/lora-keeps-reasoning"), {"panels": [{"title": title, "points": few}]})
+    assert o.status == "not-evaluable" and "rests on 1 question(s)" in o.reason
+
+
+def test_smoke_verdicts_are_plumbing_checks(tmp_path):
+    data = {**fig10_data(0.66), "profile": "smoke"}
+    _write(tmp_path, 10, "smoke", data)
+    outs = verify_figure(10, "smoke", tmp_path)
+    assert {o.status for o in outs} == {"plumbing"} and {o.result for o in outs} == {"pass"}
