@@ -57,3 +57,18 @@ def test_mean_and_difference_intervals():
     lo, hi = intervals.difference_interval(0.6, 0.03, 0.5, 0.04)
     assert (lo + hi) / 2 == pytest.approx(0.1) and hi - lo == pytest.approx(2 * intervals.Z * 0.05)
     assert intervals.difference_interval(0.0, 0.1, 1.0, 0.1)[0] == -1.0  # clipped to the scale
+
+
+def test_front_areas_match_the_claims_hypervolume_and_move_with_their_points():
+    import numpy as np
+
+    from repro.figures.claims import hypervolume
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        pts = rng.random((int(rng.integers(1, 9)), 2))
+        assert intervals.areas(pts) == pytest.approx(hypervolume([tuple(p) for p in pts]))
+    pts = [(0.2, 0.9), (0.6, 0.5), (0.9, 0.1)]
+    assert intervals.area_se(pts, [(0.0, 0.0)] * 3) == pytest.approx(0.0, abs=1e-12)
+    one = intervals.area_se([(0.5, 0.5)], [(0.02, 0.0)])  # area = x * 0.5: its se is 0.5 * 0.02
+    assert one == pytest.approx(0.01, rel=0.05)

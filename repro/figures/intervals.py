@@ -90,3 +90,29 @@ def difference_interval(left: float, left_se: float, right: float, right_se: flo
 
 def _r(x: float) -> float | None:
     return None if math.isnan(x) else round(x, 6)
+
+
+def areas(points):
+    """The area each set of points dominates in the unit square from the origin (a Pareto front's hypervolume),
+    for arrays of shape (..., n, 2): sorted by x descending, each x-strip is as high as the highest point to its
+    right."""
+    import numpy as np
+
+    p = np.asarray(points, dtype=float)
+    order = np.argsort(-p[..., 0], axis=-1)
+    xs = np.take_along_axis(p[..., 0], order, axis=-1)
+    ys = np.maximum.accumulate(np.take_along_axis(p[..., 1], order, axis=-1), axis=-1)
+    nxt = np.concatenate([xs[..., 1:], np.zeros(xs.shape[:-1] + (1,))], axis=-1)
+    return ((xs - nxt).clip(0) * ys.clip(0)).sum(axis=-1)
+
+
+def area_se(points: Sequence[tuple[float, float]], ses: Sequence[tuple[float, float]],
+            n_draws: int = N_BOOTSTRAP, seed: int = BOOTSTRAP_SEED) -> float:
+    """The standard error of a front's area when each point moves by its own (safety, reasoning) standard errors:
+    a parametric bootstrap (each coordinate normal around its value, clipped to [0, 1]), fixed seed."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    p, s = np.asarray(points, dtype=float), np.asarray(ses, dtype=float)
+    draws = (p[None] + s[None] * rng.standard_normal((n_draws, *p.shape))).clip(0.0, 1.0)
+    return float(areas(draws).std(ddof=1))
