@@ -125,7 +125,7 @@ class ToyProfile(Profile):
         f"toy profile, training: learning rate {TOY_LR:g} shared by every method (paper 5e-5), batch "
         f"{TOY_BATCH} (paper 2), fp32 on CPU; epochs, schedule, optimizer, LoRA alpha/dropout as the paper; "
         f"each run repeated with seeds {', '.join(map(str, TOY_SEEDS))} (paper: one run), points are the "
-        "seeds' mean, error bars their min-max",
+        "seeds' mean, error bars 95% intervals (docs/intervals.md), the seeds' min-max in the CSV",
         "toy profile, depth: the paper's layer blocks of the 48-layer 14B map onto the 6-layer policy by "
         "relative depth (Profile.layer_range)",
     )
