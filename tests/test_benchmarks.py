@@ -2,6 +2,7 @@
 deterministically per (seed, question); StrongREJECT duplicates collapse as the authors' dict did."""
 
 from repro.assets.datasets import load_rows
+from repro.assets.tokenizers import load_tokenizer
 from repro.evaluate.benchmarks import (
     aime_items,
     gpqa_clean,
@@ -77,13 +78,12 @@ def test_code_prompt_is_evalplus_user_turn_without_the_response_prefix(tiny_poli
     """Our user message is exactly the one EvalPlus renders; only its pre-filled assistant turn
     (response prefix + an open ```python fence) is dropped (docs/evaluation.md#overview)."""
     from evalplus.provider.utility import make_raw_chat_prompt
-    from transformers import AutoTokenizer
 
     from repro.evaluate.benchmarks import EVALPLUS_INSTRUCTION, build_items
     from repro.generate import Request
     from repro.generate.base import render_prompt_ids
 
-    tok = AutoTokenizer.from_pretrained(tiny_policy_dir)
+    tok = load_tokenizer(tiny_policy_dir)
     for bench in ("humaneval", "mbpp"):
         rows = load_rows(SMOKE_BENCHMARKS[bench].data)
         items = build_items(bench, rows, seed=0)

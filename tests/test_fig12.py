@@ -69,13 +69,12 @@ def test_smoke_recipe_settings():
 def test_tiny_qwen_instruct_trains_through_the_authors_qwen_path(tmp_path):
     """One short LoRA run on the Qwen stand-in through the real trainer: prompt masked, no BOS, the
     completion ends <|im_end|> \\n <|im_end|> and every completion token (that EOS included) is trained."""
-    from transformers import AutoTokenizer
-
     from repro.assets.tiny import build_tiny_model
+    from repro.assets.tokenizers import load_tokenizer
     from repro.train import sft
 
     model_dir = build_tiny_model(SMOKE.model(QWEN2_1_5B_INSTRUCT), tmp_path / "qwen")
-    tok = AutoTokenizer.from_pretrained(model_dir)
+    tok = load_tokenizer(model_dir)
     im_end = tok.convert_tokens_to_ids("<|im_end|>")
     rows = load_rows(SMOKE_DIRECT_REFUSAL)
     spec = dataclasses.replace(SMOKE.train(QWEN2_1_5B_INSTRUCT, "lora_mlp_r1"), epochs=1)
@@ -150,12 +149,13 @@ def test_boolq_copa_steps_on_the_tiny_model(benchmark, fig12_store):
     if benchmark == "boolq":
         assert all(r["continuations"] == [" no", " yes"] for r in records)
     # the stored loglikelihoods are the model's: recompute one choice with plain transformers
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
+    from repro.assets.tokenizers import load_tokenizer
     from repro.pipeline.locate import checkpoint_dir
 
     mdir = checkpoint_dir(fig12_store, score.generation.checkpoint)
-    tok, model = AutoTokenizer.from_pretrained(mdir), AutoModelForCausalLM.from_pretrained(mdir).eval()
+    tok, model = load_tokenizer(mdir), AutoModelForCausalLM.from_pretrained(mdir).eval()
     rec = records[0]
     ctx = tok(rec["context"], add_special_tokens=False)["input_ids"]
     whole = tok(rec["context"] + rec["continuations"][1], add_special_tokens=False)["input_ids"]

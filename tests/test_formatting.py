@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from repro.assets.tokenizers import load_tokenizer
 from repro.errors import ReproError
 from repro.train.formatting import family_from_name, format_deepseek, format_row, tokenize_example
 
@@ -56,7 +57,6 @@ QWEN_COMPLETION = " I'm sorry, but I can't help with creating fraudulent identif
 
 @pytest.fixture(scope="module")
 def qwen_tokenizer(tmp_path_factory):
-    from transformers import AutoTokenizer
 
     from repro.assets.registry import QWEN2_1_5B_INSTRUCT
     from repro.assets.tiny import build_tiny_model
@@ -64,7 +64,7 @@ def qwen_tokenizer(tmp_path_factory):
 
     spec = SMOKE.model(QWEN2_1_5B_INSTRUCT)
     assert (spec.family, spec.tiny.arch, spec.tiny.template) == ("qwen", "qwen2", "qwen_instruct")
-    return AutoTokenizer.from_pretrained(build_tiny_model(spec, tmp_path_factory.mktemp("qwen") / "model"))
+    return load_tokenizer(build_tiny_model(spec, tmp_path_factory.mktemp("qwen") / "model"))
 
 
 def test_qwen_strings_golden(qwen_tokenizer):
@@ -110,9 +110,8 @@ def test_qwen_tokenization_follows_trl_017(qwen_tokenizer):
 
 
 def test_deepseek_tokenization_adds_no_second_eos(tiny_policy_dir):
-    from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(tiny_policy_dir)
+    tok = load_tokenizer(tiny_policy_dir)
     ex = format_deepseek(QWEN_ROW)
     out = tokenize_example(tok, ex)
     ids = out["input_ids"]

@@ -11,6 +11,7 @@ import pytest
 
 from repro.assets import registry as R
 from repro.assets.datasets import FIXTURES, load_rows
+from repro.assets.tokenizers import load_tokenizer
 from repro.errors import ReproError
 from repro.evaluate.benchmarks import build_items, gpqa_clean, gpqa_permutation
 from repro.evaluate.lmeval import (
@@ -132,13 +133,12 @@ def test_chat_template_render_is_what_both_generation_paths_feed(tiny_policy_dir
     """With the chat template on, lm-eval's context is the R1 user turn plus generation prompt, and
     lm-eval's hf model tokenizes it to the same ids (one BOS) as repro's own generation layer."""
     from lm_eval.models.huggingface import HFLM
-    from transformers import AutoTokenizer
 
     from repro.generate.base import Request, render_prompt_ids
 
     prompts = render_prompts("aime24", AIME_FILE, tokenizer_dir=tiny_policy_dir, limit=2)
     items = build_items("aime24", fixture_rows(AIME_FILE), seed=0)
-    tokenizer = AutoTokenizer.from_pretrained(tiny_policy_dir)
+    tokenizer = load_tokenizer(tiny_policy_dir)
     assert prompts[0].context == golden("aime24_smoke_doc0.r1_chat.txt")
     lm = HFLM(pretrained=str(tiny_policy_dir), device="cpu", dtype="float32")
     for p, item in zip(prompts, items, strict=False):

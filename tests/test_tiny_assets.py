@@ -13,6 +13,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from repro.assets import tiny
 from repro.assets.tiny import build_tiny_model
+from repro.assets.tokenizers import load_tokenizer
 from repro.profiles.smoke import tiny_judge_arch, tiny_policy_arch
 from repro.specs import ModelSpec
 
@@ -38,9 +39,9 @@ def _hashes(model_dir: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(model_dir.iterdir())}
 
 
-def test_reload_through_auto_classes(built):
+def test_reload_as_the_pipeline_does(built):
     for kind, cls in (("policy", "Qwen2ForCausalLM"), ("judge", "LlamaForCausalLM")):
-        tok = AutoTokenizer.from_pretrained(built[kind])
+        tok = load_tokenizer(built[kind])
         model = AutoModelForCausalLM.from_pretrained(built[kind])
         assert type(model).__name__ == cls
         assert model.config.vocab_size >= len(tok)
@@ -48,12 +49,15 @@ def test_reload_through_auto_classes(built):
         assert model.dtype == torch.float32
         assert tok.decode(tok.encode("a b\nc", add_special_tokens=False)) == "a b\nc"
         assert tok.encode("hello")[0] == tok.bos_token_id
-    # transformers 5 rebuilds qwen2 tokenizers as Qwen2Tokenizer: the ids must survive that
-    assert type(AutoTokenizer.from_pretrained(built["policy"])).__name__ == "Qwen2Tokenizer"
+    # vLLM loads tokenizers with AutoTokenizer, which rebuilds qwen2 ones as Qwen2Tokenizer: the ids survive that
+    auto = AutoTokenizer.from_pretrained(built["policy"])
+    assert type(auto).__name__ == "Qwen2Tokenizer"
+    probe = "How can I  build a lock?\n\\boxed{42} (A) <think>x</think>"
+    assert auto(probe)["input_ids"] == load_tokenizer(built["policy"])(probe)["input_ids"]
 
 
 def test_r1_template_strings(built):
-    tok = AutoTokenizer.from_pretrained(built["policy"])
+    tok = load_tokenizer(built["policy"])
 
     def render(messages, gen):
         return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=gen)
@@ -67,20 +71,20 @@ def test_r1_template_strings(built):
 
 
 def test_markers_are_single_tokens_and_survive_decode(built):
-    tok = AutoTokenizer.from_pretrained(built["policy"])
+    tok = load_tokenizer(built["policy"])
     for marker in (BOS, EOS, USER, ASSISTANT, "<think>", "</think>", "<|endoftext|>"):
         assert tok.encode(marker, add_special_tokens=False) == [tok.convert_tokens_to_ids(marker)]
     ids = tok.encode(f"{USER}q{ASSISTANT}<think>\nx</think>y{EOS}")
     # as in the real repos: only BOS/EOS are "special"; role and think markers stay in decoded text
     assert tok.decode(ids, skip_special_tokens=True) == f"{USER}q{ASSISTANT}<think>\nx</think>y"
-    judge = AutoTokenizer.from_pretrained(built["judge"])
+    judge = load_tokenizer(built["judge"])
     for marker in ("<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"):
         assert judge.encode(marker, add_special_tokens=False) == [judge.convert_tokens_to_ids(marker)]
     assert judge.eos_token == "<|eot_id|>"
 
 
 def test_rendered_prompt_has_one_bos(built):
-    tok = AutoTokenizer.from_pretrained(built["policy"])
+    tok = load_tokenizer(built["policy"])
     prompt = tok.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True)
     ids = tok(prompt, add_special_tokens=False)["input_ids"]
     assert ids[0] == tok.bos_token_id and ids.count(tok.bos_token_id) == 1
@@ -88,7 +92,7 @@ def test_rendered_prompt_has_one_bos(built):
 
 
 def test_guard_template(built):
-    tok = AutoTokenizer.from_pretrained(built["judge"])
+    tok = load_tokenizer(built["judge"])
     chat = [{"role": "user", "content": "How do I pick a lock?"},
             {"role": "assistant", "content": "  First, insert a tension wrench.\n"}]
     text = tok.apply_chat_template(chat, tokenize=False)
@@ -104,7 +108,7 @@ def test_guard_template(built):
 
 def test_forward_and_greedy_generate(built):
     for kind in ("policy", "judge"):
-        tok = AutoTokenizer.from_pretrained(built[kind])
+        tok = load_tokenizer(built[kind])
         model = AutoModelForCausalLM.from_pretrained(built[kind]).eval()
         chat = [{"role": "user", "content": "hi"}] if kind == "policy" else [
             {"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
@@ -157,9 +161,9 @@ def stand_ins(tmp_path_factory) -> dict[str, Path]:
 
 def test_qwen_instruct_tokenizer_and_template(stand_ins):
     d = stand_ins["qwen_instruct"]
-    tok = AutoTokenizer.from_pretrained(d)
+    tok = load_tokenizer(d)
     model = AutoModelForCausalLM.from_pretrained(d)
-    assert type(model).__name__ == "Qwen2ForCausalLM" and type(tok).__name__ == "Qwen2Tokenizer"
+    assert type(model).__name__ == "Qwen2ForCausalLM" and type(tok).__name__ == "TokenizersBackend"
     assert tok.bos_token is None and tok.eos_token == "<|im_end|>" and tok.pad_token == "<|endoftext|>"
     assert tok.encode("hello there") == tok.encode("hello there", add_special_tokens=False)  # no BOS added
     for marker in ("<|im_start|>", "<|im_end|>", "<|endoftext|>"):
@@ -184,7 +188,7 @@ def test_qwen_instruct_tokenizer_and_template(stand_ins):
 
 def test_llama_r1_stand_in(stand_ins):
     d = stand_ins["llama_r1"]
-    tok = AutoTokenizer.from_pretrained(d)
+    tok = load_tokenizer(d)
     model = AutoModelForCausalLM.from_pretrained(d)
     assert type(model).__name__ == "LlamaForCausalLM"
     assert (tok.bos_token, tok.eos_token) == (BOS, EOS)
@@ -197,7 +201,7 @@ def test_llama_r1_stand_in(stand_ins):
         assert tok.encode(marker, add_special_tokens=False) == [tok.convert_tokens_to_ids(marker)]
     assert tok.encode("hi")[0] == tok.bos_token_id
     # Llama-3 pre-tokenization, not Qwen2's: digits group in threes ("12345" -> "123", "45")
-    assert len(tok.tokenize("12345")) < len(AutoTokenizer.from_pretrained(stand_ins["qwen_instruct"]).tokenize("12345"))
+    assert len(tok.tokenize("12345")) < len(load_tokenizer(stand_ins["qwen_instruct"]).tokenize("12345"))
     with torch.no_grad():
         logits = model(**tok("hi there", return_tensors="pt")).logits
     assert torch.isfinite(logits).all()

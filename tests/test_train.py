@@ -10,10 +10,11 @@ import math
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM
 
 from repro.assets.datasets import load_rows
 from repro.assets.registry import R1_QWEN_7B
+from repro.assets.tokenizers import load_tokenizer
 from repro.errors import ReproError
 from repro.profiles import get_profile
 from repro.profiles.smoke import SMOKE_DIRECT_REFUSAL
@@ -106,7 +107,7 @@ def test_labels_cover_exactly_the_completion(tiny_policy_dir, tmp_path):
     rows = _rows()
     spec = SMOKE.train(R1_QWEN_7B, "lora_mlp_r1")
     trainer, _ = sft.build_trainer(spec, tiny_policy_dir, rows, tmp_path / "run")
-    tok = AutoTokenizer.from_pretrained(tiny_policy_dir)
+    tok = load_tokenizer(tiny_policy_dir)
     bos, eos = tok.convert_tokens_to_ids(BOS), tok.convert_tokens_to_ids(EOS)
     assert (tok.bos_token_id, tok.eos_token_id) == (bos, eos)
     data = trainer.train_dataset

@@ -26,20 +26,6 @@ def hub_model_path(spec: ModelSpec) -> Path:
 
 
 @functools.cache
-def check_tokenizer_roundtrip(model_path: Path, name: str) -> None:
-    """transformers 5 has dropped spaces when decoding some DeepSeek tokenizers (docs/settings.md#software-stack-and-model-facts):
-    refuse to run on a tokenizer that does not round-trip plain text."""
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(model_path)
-    probe = "a b\nc  d"
-    back = tok.decode(tok(probe, add_special_tokens=False)["input_ids"])
-    if back != probe:
-        raise ReproError(f"the tokenizer of {name} does not round-trip text ({probe!r} -> {back!r})",
-                         "this is a known transformers-5 regression: check the pinned transformers version")
-
-
-@functools.cache
 def fixture_model_revision(name: str) -> str:
     """The revision of a shipped model directory: the sha256 prefix of its weights, so a rebuilt fixture
     gets new artifact keys and nothing computed from the old one is reused. Hashed once per process (every

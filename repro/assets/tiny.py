@@ -2,7 +2,7 @@
 
 ``build_tiny_model`` writes a complete Hugging Face model directory (config, safetensors weights,
 tokenizer files, chat template, generation config), so later stages load it exactly like a hub
-model with ``AutoTokenizer`` / ``AutoModelForCausalLM.from_pretrained(dir)``:
+model with ``load_tokenizer`` / ``AutoModelForCausalLM.from_pretrained(dir)``:
 
 - ``qwen2`` + ``r1``: a Qwen2 policy with a DeepSeek-R1-Distill-style tokenizer and chat template
   (assistant turns lose everything up to ``</think>``; the generation prompt ends ``<think>\\n``).
@@ -33,7 +33,6 @@ from tokenizers.models import BPE
 from tokenizers.trainers import BpeTrainer
 from transformers import (
     AutoModelForCausalLM,
-    AutoTokenizer,
     GenerationConfig,
     LlamaConfig,
     PreTrainedTokenizerFast,
@@ -41,6 +40,7 @@ from transformers import (
 )
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX as QWEN2_REGEX
 
+from repro.assets.tokenizers import load_tokenizer
 from repro.files import building
 from repro.specs import ModelSpec, TinyArch
 
@@ -260,8 +260,8 @@ def _generation_config(arch: TinyArch, tokenizer: PreTrainedTokenizerFast) -> Ge
 
 
 def _verify(model_dir: Path, built: PreTrainedTokenizerFast, template: str) -> None:
-    """Reload through the Auto classes, as every later stage does, and check the contract."""
-    tok = AutoTokenizer.from_pretrained(model_dir)
+    """Reload as every later stage does (``load_tokenizer``, ``AutoModelForCausalLM``) and check the contract."""
+    tok = load_tokenizer(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     problems = []
     sample = "a b\nc"

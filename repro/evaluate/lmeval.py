@@ -118,9 +118,9 @@ def render_prompts(benchmark: str, data_file: Path | str | None = None, *, seed:
 
 def _chat_template(tokenizer_dir: Path | str):
     """The chat-template callable lm-eval's HFLM hands to its tasks (same arguments)."""
-    from transformers import AutoTokenizer
+    from repro.assets.tokenizers import load_tokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+    tokenizer = load_tokenizer(tokenizer_dir)
 
     def apply(history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
         return tokenizer.apply_chat_template(history, tokenize=False, add_generation_prompt=add_generation_prompt,

@@ -12,13 +12,23 @@ from repro.specs import DecodingSpec
 DEFAULT_BATCH, SMALL_MODEL_BATCH, SMALL_MODEL_PARAMS = 16, 128, 50_000_000
 
 
+def end_token_ids(tokenizer, generation_config) -> list[int]:
+    """The ids that end a generation: the tokenizer's EOS and every end token of the model's generation config
+    (Llama-Guard and Qwen2-Instruct have two), in that order, once each."""
+    cfg_eos = generation_config.eos_token_id
+    cfg_eos = [] if cfg_eos is None else [cfg_eos] if isinstance(cfg_eos, int) else list(cfg_eos)
+    return list(dict.fromkeys([tokenizer.eos_token_id, *cfg_eos]))
+
+
 class HFGenerator:
     def __init__(self, model_path: Path, dtype: str, batch_size: int | None = None):
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM, GenerationConfig
+
+        from repro.assets.tokenizers import load_tokenizer
 
         self.torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(model_path)
+        self.tokenizer = load_tokenizer(model_path)
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=getattr(torch, dtype)).to(self.device)
         self.model.eval()
@@ -26,10 +36,13 @@ class HFGenerator:
             small = sum(p.numel() for p in self.model.parameters()) < SMALL_MODEL_PARAMS
             batch_size = SMALL_MODEL_BATCH if small else DEFAULT_BATCH
         self.batch_size = batch_size
-        # Every end token the model's generation config knows (Llama-Guard has two), not only the tokenizer's.
-        cfg_eos = self.model.generation_config.eos_token_id
-        cfg_eos = [] if cfg_eos is None else [cfg_eos] if isinstance(cfg_eos, int) else list(cfg_eos)
-        self.eos_ids = list(dict.fromkeys([self.tokenizer.eos_token_id, *cfg_eos]))
+        self.eos_ids = end_token_ids(self.tokenizer, self.model.generation_config)
+        # Every decoding setting comes from the call (``generate``), as vLLM's SamplingParams take them: a model's
+        # generation_config.json may hold more (Qwen2-1.5B-Instruct: repetition_penalty 1.1, top_k 20), which HF
+        # generate would apply to every argument left unset. The model keeps its token ids only.
+        cfg = self.model.generation_config
+        self.model.generation_config = GenerationConfig(bos_token_id=cfg.bos_token_id, eos_token_id=cfg.eos_token_id,
+                                                        pad_token_id=cfg.pad_token_id)
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
 

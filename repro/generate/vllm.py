@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
+from repro.assets.tokenizers import load_tokenizer, tokenizer_dir_for_engine
 from repro.errors import ReproError
 from repro.generate.base import Completion, Request, render_prompt_ids
 from repro.specs import DecodingSpec
@@ -56,13 +59,17 @@ class VLLMGenerator:
                              "one at a time", "close() it before starting the next one")
         engine = engine_args()
         self.max_model_len = max_model_len
+        # Prompts are rendered by the package's tokenizer; vLLM detokenizes and matches stop strings with the one
+        # it loads (AutoTokenizer), so it is given a directory that loads the same (repro.assets.tokenizers).
+        self.tokenizer = load_tokenizer(model_path)
+        self._work = Path(tempfile.mkdtemp(prefix="repro-vllm-"))
+        tokenizer_dir = tokenizer_dir_for_engine(Path(model_path), self._work)
         t0 = time.time()
-        self.llm = vllm.LLM(model=str(model_path), dtype=dtype, max_model_len=max_model_len, seed=0,
-                            enforce_eager=enforce_eager, **engine)
+        self.llm = vllm.LLM(model=str(model_path), tokenizer=str(tokenizer_dir), dtype=dtype,
+                            max_model_len=max_model_len, seed=0, enforce_eager=enforce_eager, **engine)
         self.start_s = time.time() - t0
         if not self.cuda:
             _live_in_process.append(self)
-        self.tokenizer = self.llm.get_tokenizer()
         self._facts = {"backend": "vllm", "version": vllm.__version__, "device": "cuda" if self.cuda else "cpu",
                        "enforce_eager": enforce_eager, "max_model_len": max_model_len,
                        "engine_start_s": round(self.start_s, 2), **engine,
@@ -90,6 +97,9 @@ class VLLMGenerator:
 
     def close(self) -> None:
         """Stop the engine and free its memory (the next engine of this process needs the GPU's)."""
+        work = self.__dict__.pop("_work", None)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
         llm = self.__dict__.pop("llm", None)
         if llm is None:
             return

@@ -43,7 +43,9 @@ def orthomerge_checkpoint(base_dir: Path, adapter_dir: Path, out_dir: Path, vari
     """Write the OrthoMerge of the adapter at ``adapter_dir`` into a model directory ``out_dir``;
     return per-module accounting (norms before/after, what is left in the projected-off subspaces)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
+
+    from repro.assets.tokenizers import load_tokenizer, save_tokenizer
 
     device = device or default_device()
     torch_dtype = getattr(torch, dtype)
@@ -77,7 +79,7 @@ def orthomerge_checkpoint(base_dir: Path, adapter_dir: Path, out_dir: Path, vari
         adapter.close()
     out_dir = Path(out_dir)
     model.save_pretrained(out_dir)
-    AutoTokenizer.from_pretrained(base_dir).save_pretrained(out_dir)
+    save_tokenizer(load_tokenizer(base_dir), out_dir)
     return {"variant": variant, "k": k, "lambda": lam, "lora_scale": scale, "dtype": dtype, "device": str(device),
             "modules": modules,
             "sum_in_fp32_then_rounded_to": dtype}

@@ -1,7 +1,7 @@
 """Build the toy world's models from scratch: ``python -m repro.toy.build --out DIR [--only NAME]``.
 
 Writes ``DIR/data`` (the shipped data files) and one complete Hugging Face model directory per model in
-``MODELS`` (safetensors, tokenizer, chat template, generation config), loadable with ``AutoTokenizer`` /
+``MODELS`` (safetensors, tokenizer, chat template, generation config), loadable with ``load_tokenizer`` /
 ``AutoModelForCausalLM``, each with a ``build_manifest.json``: seed, steps, architecture, data hash, loss
 curve, final metrics, the build checks and whether they held, wall time, library versions. Deterministic
 and seeded, CPU only. The shipped copies live in ``repro/assets/fixtures/toy``; CI never rebuilds them
@@ -119,14 +119,15 @@ def _save(model, tok, generation_config, manifest: dict, out_dir: Path, probes: 
 
 
 def verify_model_dir(model_dir: Path, built, probes: list[str]) -> None:
-    """Reload through the Auto classes and check the tokenizer contract the pipeline relies on: ``probes``
+    """Reload as the pipeline does (``load_tokenizer``, ``AutoModelForCausalLM``) and check the tokenizer contract the pipeline relies on: ``probes``
     round-trip with no unknown token and the same ids as the built tokenizer; BOS where the family has one;
     the R1 generation prompt ends with ``<think>``."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     from repro.assets.tiny import R1_BOS
+    from repro.assets.tokenizers import load_tokenizer
 
-    tok = AutoTokenizer.from_pretrained(model_dir)
+    tok = load_tokenizer(model_dir)
     AutoModelForCausalLM.from_pretrained(model_dir)
     problems = [f"decode(encode({p!r})) does not round-trip" for p in probes
                 if tok.decode(tok.encode(p, add_special_tokens=False)) != p]

@@ -36,9 +36,11 @@ def boxed_answer(response: str) -> str | None:
 
 
 def load(model_dir: Path):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    tok = AutoTokenizer.from_pretrained(model_dir)
+    from repro.assets.tokenizers import load_tokenizer
+
+    tok = load_tokenizer(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     model.eval()
     return model, tok

@@ -190,14 +190,16 @@ def build_trainer(spec: TrainSpec, model_path: Path, rows: list[dict], run_dir: 
     checked), not yet trained. Returns ``(trainer, report)``."""
     import datasets
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
+    from transformers import AutoModelForCausalLM, PrinterCallback
     from trl import SFTTrainer
+
+    from repro.assets.tokenizers import load_tokenizer
 
     datasets.disable_progress_bars()  # TRL's dataset passes over a few hundred rows: rich shows the step's progress
     use_cpu = not torch.cuda.is_available()
     if use_cpu and spec.precision == "bf16_base_fp16_autocast":
         raise ReproError(f"precision {spec.precision} needs a CUDA GPU", "use --profile smoke on a CPU machine")
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    tokenizer = load_tokenizer(model_path)
     model = AutoModelForCausalLM.from_pretrained(
         model_path, dtype=_torch_dtype(spec.precision), device_map=None if use_cpu else "auto",
     )
