@@ -79,3 +79,12 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def real_tokenizer_dirs(tmp_path_factory) -> dict[str, Path]:
+    """The paper models' real tokenizer and config files (tests/real_tokenizers), one directory per model
+    (read-only)."""
+    from real_files import unpack
+
+    return unpack(tmp_path_factory.mktemp("real-tokenizers"))

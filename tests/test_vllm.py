@@ -198,3 +198,37 @@ def test_sampled_steps_repeat_exactly(fig2):
     assert again.returncode == 0, again.stderr[-4000:]
     assert (store / "generate" / name / "generations.jsonl").read_bytes() == before
     assert re.search(r"ran \d+ steps \(generate 1\b", again.stderr), again.stderr[-2000:]
+
+
+REAL_VOCABULARIES = ("DeepSeek-R1-Distill-Qwen-7B", "DeepSeek-R1-Distill-Llama-8B", "Qwen2-1.5B-Instruct",
+                     "Llama-Guard-3-8B")
+
+
+@pytest.mark.parametrize("model", REAL_VOCABULARIES)
+def test_greedy_tokens_on_each_real_vocabulary_equal_the_hf_backend(real_tokenizer_dirs, tmp_path, model):
+    """A tiny random model on each paper model's real tokenizer and generation config: vLLM and the HF backend give
+    the same greedy tokens and text, and the tokenizer vLLM loads for it (AutoTokenizer over the directory
+    repro.assets.tokenizers gives it) encodes and decodes as the package's own."""
+    from real_files import tiny_model_on
+
+    from repro.assets.tokenizers import ROUNDTRIP_PROBE
+    from repro.generate.hf import HFGenerator
+    from repro.generate.vllm import VLLMGenerator
+
+    d = tiny_model_on(real_tokenizer_dirs[model], tmp_path / model)
+    requests = [Request(f"q{i}", ({"role": "user", "content": p},)) for i, p in enumerate(PROMPTS[:3])]
+    if model == "Llama-Guard-3-8B":
+        requests = [Request(f"q{i}", ({"role": "user", "content": p}, {"role": "assistant", "content": "Sure."}))
+                    for i, p in enumerate(PROMPTS[:3])]
+    decoding = DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=24)
+    hf = HFGenerator(d, "float32")
+    vllm = VLLMGenerator(d, "float32", enforce_eager=True)
+    try:
+        _same(hf.generate(requests, decoding, seed=0), vllm.generate(requests, decoding, seed=0))
+        engine_tok = vllm.llm.get_tokenizer()
+        for text in (ROUNDTRIP_PROBE, "x\r\ny  z 123", "<think>\nplan\n</think>\n\n\\boxed{204}"):
+            ids = hf.tokenizer(text, add_special_tokens=False)["input_ids"]
+            assert engine_tok(text, add_special_tokens=False)["input_ids"] == ids, (model, text)
+            assert engine_tok.decode(ids) == text, (model, text)
+    finally:
+        vllm.close()
