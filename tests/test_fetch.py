@@ -27,7 +27,7 @@ PAPER = get_profile("paper")
 FIG2_ASSETS = {  # what Figure 2 needs on the paper profile (docs/figures.md#figure-2-lora-vs-full-fine-tuning)
     R.R1_QWEN_7B.name: R.R1_QWEN_7B.revision, R.R1_QWEN_14B.name: R.R1_QWEN_14B.revision,
     R.LLAMA_GUARD_3_8B.name: R.LLAMA_GUARD_3_8B.revision, R.DIRECT_REFUSAL.name: R.UNPINNED,
-    R.STRONGREJECT.name: R.UNPINNED, R.AIME24.name: R.AIME24.revision, R.GPQA_DIAMOND.name: R.GPQA_DIAMOND.revision,
+    R.STRONGREJECT.name: R.STRONGREJECT.revision, R.AIME24.name: R.AIME24.revision, R.GPQA_DIAMOND.name: R.GPQA_DIAMOND.revision,
 }
 
 

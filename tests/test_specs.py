@@ -81,7 +81,7 @@ def test_golden_keys():
     assert paper.score(paper.checkpoints(run)[-1], "aime24").key == \
         "DeepSeek-R1-Distill-Qwen-14B-lora_mlp_r1-ep10-aime24-aime_au-ca7178b948ce"
     assert paper.score(paper.base(R1_QWEN_7B), "strongreject").generation.key == \
-        "DeepSeek-R1-Distill-Qwen-7B-base-strongreject-f0bf85d9b5c6"
+        "DeepSeek-R1-Distill-Qwen-7B-base-strongreject-91477ae5bf7b"  # StrongREJECT pinned
     assert smoke.model(R1_QWEN_7B).key == "tiny-R1-Distill-Qwen-7B-c18caf1245c1"
     assert toy.runs(R1_QWEN_14B, "full")[0].key == "policy-full-e5-bd6933580e09"  # the rebuilt toy policy
     relabelled = dataclasses.replace(R1_QWEN_14B, label="another label", gated=True)

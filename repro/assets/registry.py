@@ -61,7 +61,10 @@ PAPER_MODELS = {m.name: m for m in (R1_QWEN_7B, R1_QWEN_14B, R1_LLAMA_8B, QWEN2_
 DIRECT_REFUSAL = DatasetSpec(name="TianshengHuang/DirectRefusal", revision=UNPINNED, split="train", n_rows=1000,
                              license="not stated on its dataset card")
 STRONGREJECT = DatasetSpec(
-    name="walledai/StrongREJECT", revision=UNPINNED, split="train", license="MIT", n_rows=313,
+    # The dataset repository's main as public records give it; DirectRefusal and BeaverTails-Evaluation have no
+    # public pin that could be found (searched public code for revision= arguments and snapshot paths).
+    name="walledai/StrongREJECT", revision="df54272b395ce9e584d2f8140519935425d8549f", split="train", license="MIT",
+    n_rows=313,
 )
 AIME24 = DatasetSpec(
     # The authors' own file (30 problems, answers as strings, some zero-padded), at their commit.
