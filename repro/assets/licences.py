@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from repro.assets import registry as R
 
+_TOKENIZER_FILES = ("its tokenizer and config files ship as test data in tests/real_tokenizers (its PROVENANCE.md says "
+                    "which are byte-verified)")
+_LLAMA = (" (Llama 3.1 material: the licence's text and required notice ship beside them, LICENSE-Llama-3.1.txt and "
+          "NOTICE)")
 # Access and use terms beyond the licence, and what the repository ships of each asset.
 TERMS = {
-    R.R1_QWEN_7B.name: "open; derived from Qwen2.5 (Apache-2.0). Not shipped.",
-    R.R1_QWEN_14B.name: "open; derived from Qwen2.5 (Apache-2.0). Not shipped.",
-    R.R1_LLAMA_8B.name: "open; derived from Llama 3.1 8B (Llama 3.1 Community License). Not shipped.",
-    R.QWEN2_1_5B_INSTRUCT.name: "open. Not shipped.",
-    R.LLAMA_GUARD_3_8B.name: "gated: accept Meta's terms on the hub, then `hf auth login`. Not shipped.",
-    R.QWEN25_32B_INSTRUCT.name: "open. Not shipped.",
+    R.R1_QWEN_7B.name: "open; derived from Qwen2.5 (Apache-2.0). Weights not shipped; " + _TOKENIZER_FILES + ".",
+    R.R1_QWEN_14B.name: "open; derived from Qwen2.5 (Apache-2.0). Weights not shipped; " + _TOKENIZER_FILES + ".",
+    R.R1_LLAMA_8B.name: "open; derived from Llama 3.1 8B (Llama 3.1 Community License). Weights not shipped; "
+                     + _TOKENIZER_FILES + _LLAMA + ".",
+    R.QWEN2_1_5B_INSTRUCT.name: "open. Weights not shipped; " + _TOKENIZER_FILES + ".",
+    R.LLAMA_GUARD_3_8B.name: "gated: accept Meta's terms on the hub, then `hf auth login`. Weights not shipped; "
+                          + _TOKENIZER_FILES + _LLAMA + ".",
+    R.QWEN25_32B_INSTRUCT.name: "open. Weights not shipped; its tokenizer_config.json (the chat template) ships as test "
+                             "data in tests/real_tokenizers.",
     R.DIRECT_REFUSAL.name: "open; built from BeaverTails (CC BY-NC 4.0) prompts. Not shipped (the smoke "
                            "profile trains on made-up rows).",
     R.STRONGREJECT.name: "open. The 313 prompts ship in repro/assets/fixtures/strongreject under their MIT licence.",

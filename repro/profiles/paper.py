@@ -69,8 +69,9 @@ class PaperProfile(Profile):
     setting_deviations = (
         "StrongREJECT is decoded greedily as the paper states (A.2); the authors' script default was "
         "temperature 1.0, top_p 1.0 (docs/choices.md#1-strongreject-decoding).",
-        "Prompts are passed to vLLM as token ids with a single BOS; the authors' StrongREJECT and "
-        "Llama-Guard runs passed strings and so had a double BOS (docs/choices.md#15-quirks-kept-and-single-bos).",
+        "Prompts are passed to vLLM as token ids with a single BOS; the authors' StrongREJECT runs passed "
+        "strings and so had a double BOS (their Llama-Guard prompts had one: that tokenizer adds none; "
+        "docs/choices.md#15-quirks-kept-and-single-bos).",
     )
 
     verdict_note = ""  # the paper's own settings: nothing to say above the verdicts
