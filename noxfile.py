@@ -73,7 +73,7 @@ def toy(session: nox.Session) -> None:
 @nox.session
 def report(session: nox.Session) -> None:
     """paper_figures/report.html from every rendered figure, the smoke ones and the toy ones CI rendered before it
-    (`nox -s toy -- 2 4 8 10 11 12`), then the page in headless Chromium (Debian's chromium package:
+    (`nox -s toy -- 2 4 11`), then the page in headless Chromium (Debian's chromium package:
     `apt-get install chromium`): every figure section, every image loading, no dead local link from a copy moved
     elsewhere, the reproduced-where table, the intervals, no cut cell, no console error; the page's screenshots go
     to docs/screenshots/."""
