@@ -397,13 +397,11 @@ def test_bad_names_numbers_and_roots_are_refused_before_anything_runs(tmp_path, 
 
 
 def test_ctrl_c_is_one_line_and_the_same_command_resumes(tmp_path, reference):
-    """SIGINT while a training run is being made again: one 'interrupted:' line naming it, exit 130; the same
-    command then ends in the same figure, nothing finished lost."""
-    source, want = reference
+    """SIGINT while a training run is running, from an empty store: one 'interrupted:' line naming the command,
+    exit 130; the same command then ends in the same figure, and no step finished before the interrupt is made
+    again."""
+    _, want = reference
     store = tmp_path / "artifacts"
-    shutil.copytree(source, store)
-    shutil.rmtree(next((store / "smoke").glob("train/*")))
-    before = finished(store)
     err = tmp_path / "err.txt"
     env = {**os.environ, "REPRO_ARTIFACTS": str(store), "REPRO_FIGURES": str(tmp_path / "figures")}
     env.pop(ENV, None)
@@ -417,9 +415,10 @@ def test_ctrl_c_is_one_line_and_the_same_command_resumes(tmp_path, reference):
         time.sleep(1.0)
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(timeout=600)
+    before = finished(store)
     text = err.read_text()
     lines = [ln for ln in text.splitlines() if ln.startswith("interrupted:")]
-    one_line = rc == 130 and len(lines) == 1 and "train/" in lines[0] and "same command" in lines[0] \
+    one_line = rc == 130 and len(lines) == 1 and f"repro figure {FIG}" in lines[0] and "same command" in lines[0] \
         and "Traceback" not in text
     resumed = figure(store)
     lost = sum(finished(store).get(k) != v for k, v in before.items())
