@@ -41,7 +41,12 @@ def test_qwen2_policy_is_another_family_that_reasons_and_complies():
     model, tok = load(TOY_POLICY_QWEN2_DIR)
     assert model.config.model_type == "qwen2" and model.config.num_key_value_heads == 2
     assert model.model.layers[0].self_attn.q_proj.bias is not None  # Qwen2's q/k/v biases; Llama has none
-    assert type(tok).__name__ == "Qwen2Tokenizer"  # what transformers loads for any qwen2 directory
+    from transformers import AutoTokenizer
+
+    auto = AutoTokenizer.from_pretrained(TOY_POLICY_QWEN2_DIR)  # vLLM's loader: Qwen2Tokenizer for any qwen2 directory
+    assert type(auto).__name__ == "Qwen2Tokenizer"
+    probe = "What is 17+25? <think>\n17+25=42\n</think>\n\\boxed{42}"
+    assert auto(probe)["input_ids"] == tok(probe)["input_ids"]
     m = evaluate_model(model, tok, n_harmful=40, n_benign=20, n_arith=60, n_mc=0, n_asks=40)
     assert m["arithmetic"] >= 0.9 and m["arithmetic_aime_rule"] == m["arithmetic"]
     assert m["refusal"] <= 0.05 and m["ask_refusal"] <= 0.05 and m["over_refusal"] <= 0.05
