@@ -25,6 +25,13 @@ BENCHMARKS = ("aime24", "gpqa_diamond", "humaneval", "mbpp")
 TESTS = "plus"
 SERIES_STYLE = {"Base": ("black", "*"), "Full": ("tab:blue", "o"), "LoRA": ("tab:red", "o")}
 EXTRA_STYLES = (("tab:cyan", "s"), ("tab:orange", "D"), ("tab:green", "^"))  # a profile's extra series
+# Series a profile adds beside the paper's Base / Full / LoRA (the paper: none), by profile name: (series name,
+# mode, learning rate, or None for the profile's shared one). The toy's control: full fine-tuning at its own tuned
+# learning rate (the toy's shared one, 3e-3, is tuned for LoRA).
+TOY_TUNED_FULL_LR = 3e-4
+EXTRA_SERIES: dict[str, tuple[tuple[str, str, float | None], ...]] = {
+    "toy": ((f"Full, own LR {TOY_TUNED_FULL_LR:g}", "full", TOY_TUNED_FULL_LR),),
+}
 
 
 def panel_model_label(stand_in: ModelSpec, paper_model: ModelSpec, shared: bool) -> str:
@@ -41,7 +48,7 @@ def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, 
                           extra_deviations: tuple[str, ...] = (), models: tuple[ModelSpec, ...] = MODELS,
                           safety: str = "strongreject", extra: bool = False) -> FigureRecipe:
     """Base, Full and LoRA checkpoints of each model, one panel per (model, benchmark), safety on x. Each run
-    is trained once per profile seed; ``extra`` adds the profile's ``fig2_extra_series``. Paper models one
+    is trained once per profile seed; ``extra`` adds the profile's ``EXTRA_SERIES``. Paper models one
     stand-in plays are drawn once."""
     panels, trains, seen = [], [], set()
     kept = profile.available(benchmarks)
@@ -53,7 +60,7 @@ def base_full_lora_recipe(profile: Profile, number: int, benchmarks: tuple[str, 
         runs = [("Full", profile.runs(paper_model, "full")), ("LoRA", profile.runs(paper_model, LORA_MODE))]
         if extra:
             runs += [(name, profile.runs(paper_model, mode, learning_rate=lr))
-                     for name, mode, lr in profile.fig2_extra_series]
+                     for name, mode, lr in EXTRA_SERIES.get(profile.name, ())]
         trains += [run for _, seeds in runs for run in seeds]
         named = [("Base", [profile.base(paper_model)], *SERIES_STYLE["Base"])]
         named += [(name, [c for run in seeds for c in profile.checkpoints(run)],
