@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from repro.cli.app import app, err, out
-from repro.cli.common import BackendOpt, JsonOpt, ProfileOpt, recipe, variant
+from repro.cli.common import BackendOpt, JsonOpt, ProfileOpt, variant
 from repro.cli.figure import ExecutorOpt, SlurmSetupOpt, TrainProcessesOpt, check_counts, make_runner
 
 FileArg = typer.Argument(..., help="an experiment file (TOML): `repro eject 2 > my.toml` writes one")
@@ -58,8 +58,10 @@ def eject(number: int = typer.Argument(..., help="figure number"), profile: str 
           backend: str = BackendOpt) -> None:
     """Print figure N's recipe as an experiment file (Figs. 2-6 and 9-12): copy it, edit it, `repro run` it."""
     from repro.figures.experiment.eject import eject as write
+    from repro.figures.registry import figure_module
+    from repro.profiles import get_profile
 
     name = variant(profile, backend)
-    _, prof, rec = recipe(number, name)
-    out.print(write(number, rec, prof), end="", markup=False, highlight=False, soft_wrap=True)
+    figure_module(number)  # an unknown figure is its own error line
+    out.print(write(number, get_profile(name)), end="", markup=False, highlight=False, soft_wrap=True)
     err.print(f"figure {number} ({name}) as an experiment file; `repro run FILE --plan` shows its steps")

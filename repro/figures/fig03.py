@@ -4,6 +4,10 @@ Paper §5.1: (a) Pass@1 and (b) safety against r at the final checkpoint, full f
 rightmost point; (c) each rank's Pareto frontier over epochs 1-10. The rank grid is not stated; the
 text names 1, 4, 8 and 64: {1, 2, 4, 8, 16, 32, 64} (docs/choices.md#11-fig-3-rank-grid-and-fig-4-benchmarks). Benchmarks: AIME 2024 and
 GPQA-Diamond (the paper's panels).
+
+The recipe stays Python: the experiment format has no shape for the rank sweeps of (a) and (b). Its runs are
+data too (``experiment``: what `repro eject 3` writes, the same steps: each rank's run over every epoch, full
+fine-tuning at its final checkpoint).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.ablation import variant_panels
 from repro.figures.catalog import CATALOG
+from repro.figures.experiment.build import model_entry
+from repro.figures.experiment.schema import Evaluation, Experiment, Plot, Run
 from repro.figures.recipe import FigureRecipe, Panel, Point, Series
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -46,6 +52,18 @@ def _sweep_panel(profile: Profile, title: str, y_label: str, finals: list, full_
         Series("LoRA", tuple(point(c) for c in finals), "tab:red", "o"),
         Series("Full", tuple(point(c) for c in full_finals), "tab:blue", "s"),
     ))
+
+
+def experiment(profile: Profile) -> Experiment:
+    key, entry = model_entry(MODEL)
+    final = profile.checkpoints(profile.train(MODEL, "full"))[-1].epoch
+    runs = [Run(name=f"r={r}", model=key, mode=f"lora_mlp_r{r}") for r in lora_ranks(profile)]
+    runs.append(Run(name="Full", model=key, mode="full", evaluate_epochs=[final]))
+    return Experiment(title=CATALOG[NUMBER].title, profile=profile.name,
+                      backend=None if profile.backend == profile.default_backend else profile.backend,
+                      models={key: entry}, runs=runs,
+                      evaluation=Evaluation(safety=SAFETY, benchmarks=list(profile.available(BENCHMARKS)), base=False),
+                      plot=Plot(front="series", titles="benchmark"))
 
 
 def recipe(profile: Profile) -> FigureRecipe:

@@ -5,6 +5,9 @@ safety for vanilla (`lora_mlp_r4`, epochs 1-10), reg-col and reg-both (r = 4, be
 1-10) and OrthoMerge-col / -both (k = 64, lambda grid, applied to the final vanilla checkpoint);
 (b) HumanEval+ and MBPP+ for vanilla vs OrthoMerge-both. For each method the Pareto-frontier
 points are highlighted (docs/figures.md#figure-8-regularizers-and-orthomerge).
+
+Its recipe stays Python: the experiment format (repro/figures/experiment/schema.py) has no OrthoMerge
+checkpoints (merges of a run's final checkpoint over a lambda grid) and no regularizer k policy.
 """
 
 from __future__ import annotations
