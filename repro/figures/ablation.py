@@ -6,8 +6,7 @@ experiments (data, made into panels by repro/figures/experiment/build.py); Fig. 
 from __future__ import annotations
 
 from repro.figures import frontier
-from repro.figures.catalog import CATALOG
-from repro.figures.experiment.build import figure_recipe, model_entry
+from repro.figures.experiment.build import figure_experiment, figure_recipe, model_entry
 from repro.figures.experiment.schema import Evaluation, Experiment, Plot, Run
 from repro.figures.recipe import FigureRecipe, Panel
 from repro.profiles import Profile
@@ -37,11 +36,9 @@ def variants_experiment(profile: Profile, number: int, model: ModelSpec, variant
     key, entry = model_entry(model)
     runs = [Run(name=name, model=key, mode=mode, color=PALETTE[i % len(PALETTE)], marker="o")
             for i, (name, mode) in enumerate(variants)]
-    return Experiment(title=CATALOG[number].title, profile=profile.name,
-                      backend=None if profile.backend == profile.default_backend else profile.backend,
-                      models={key: entry}, runs=runs,
-                      evaluation=Evaluation(benchmarks=list(profile.available(benchmarks)), base=False),
-                      plot=Plot(front="series", titles="benchmark"))
+    return figure_experiment(profile, number, {key: entry}, runs,
+                             Evaluation(benchmarks=list(profile.available(benchmarks)), base=False),
+                             Plot(front="series", titles="benchmark"))
 
 
 def variants_recipe(profile: Profile, number: int, exp: Experiment, benchmarks: tuple[str, ...],

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from repro.assets.registry import R1_QWEN_7B, R1_QWEN_14B
 from repro.figures import frontier
-from repro.figures.catalog import CATALOG
-from repro.figures.experiment.build import figure_recipe, model_entry
+from repro.figures.experiment.build import figure_experiment, figure_recipe, model_entry
 from repro.figures.experiment.schema import Evaluation, Experiment, Plot, Run
 from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
@@ -38,7 +37,7 @@ EXTRA_SERIES: dict[str, tuple[tuple[str, str, float | None], ...]] = {
 }
 
 
-def base_full_lora_experiment(profile: Profile, title: str, benchmarks: tuple[str, ...], tests: str,
+def base_full_lora_experiment(profile: Profile, number: int, benchmarks: tuple[str, ...], tests: str,
                               models: tuple[ModelSpec, ...] = MODELS, safety: str = "strongreject",
                               extra: bool = False) -> Experiment:
     """Base, Full and LoRA checkpoints of each model, one panel per (model, benchmark), safety on x; ``extra``
@@ -50,10 +49,8 @@ def base_full_lora_experiment(profile: Profile, title: str, benchmarks: tuple[st
     entries = dict(model_entry(m) for m in models)
     runs = [Run(name=name, model=key, mode=mode, learning_rate=lr, color=color, marker=marker)
             for key in entries for name, mode, lr, color, marker in series]
-    return Experiment(title=title, profile=profile.name,
-                      backend=None if profile.backend == profile.default_backend else profile.backend,
-                      models=entries, runs=runs, evaluation=Evaluation(safety=safety, benchmarks=list(benchmarks)),
-                      plot=Plot(tests=tests))
+    return figure_experiment(profile, number, entries, runs, Evaluation(safety=safety, benchmarks=list(benchmarks)),
+                             Plot(tests=tests))
 
 
 CODE_DEVIATION = (
@@ -65,8 +62,7 @@ CODE_DEVIATION = (
 
 
 def experiment(profile: Profile) -> Experiment:
-    return base_full_lora_experiment(profile, CATALOG[NUMBER].title, profile.available(BENCHMARKS), TESTS,
-                                     extra=True)
+    return base_full_lora_experiment(profile, NUMBER, profile.available(BENCHMARKS), TESTS, extra=True)
 
 
 def recipe(profile: Profile) -> FigureRecipe:

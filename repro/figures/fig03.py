@@ -18,7 +18,7 @@ from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.ablation import variant_panels
 from repro.figures.catalog import CATALOG
-from repro.figures.experiment.build import model_entry
+from repro.figures.experiment.build import figure_experiment, model_entry
 from repro.figures.experiment.schema import Evaluation, Experiment, Plot, Run
 from repro.figures.recipe import FigureRecipe, Panel, Point, Series
 from repro.pipeline.store import ArtifactStore
@@ -59,11 +59,9 @@ def experiment(profile: Profile) -> Experiment:
     final = profile.checkpoints(profile.train(MODEL, "full"))[-1].epoch
     runs = [Run(name=f"r={r}", model=key, mode=f"lora_mlp_r{r}") for r in lora_ranks(profile)]
     runs.append(Run(name="Full", model=key, mode="full", evaluate_epochs=[final]))
-    return Experiment(title=CATALOG[NUMBER].title, profile=profile.name,
-                      backend=None if profile.backend == profile.default_backend else profile.backend,
-                      models={key: entry}, runs=runs,
-                      evaluation=Evaluation(safety=SAFETY, benchmarks=list(profile.available(BENCHMARKS)), base=False),
-                      plot=Plot(front="series", titles="benchmark"))
+    return figure_experiment(profile, NUMBER, {key: entry}, runs,
+                             Evaluation(safety=SAFETY, benchmarks=list(profile.available(BENCHMARKS)), base=False),
+                             Plot(front="series", titles="benchmark"))
 
 
 def recipe(profile: Profile) -> FigureRecipe:

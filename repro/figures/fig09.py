@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from repro.figures import frontier
-from repro.figures.catalog import CATALOG
 from repro.figures.experiment.build import figure_recipe
 from repro.figures.experiment.schema import Experiment
 from repro.figures.fig02 import CODE_DEVIATION, base_full_lora_experiment, dropped
@@ -23,7 +22,7 @@ BENCHMARKS = ("humaneval", "mbpp")
 
 
 def experiment(profile: Profile) -> Experiment:
-    return base_full_lora_experiment(profile, CATALOG[NUMBER].title, profile.available(BENCHMARKS), "base")
+    return base_full_lora_experiment(profile, NUMBER, profile.available(BENCHMARKS), "base")
 
 
 def recipe(profile: Profile) -> FigureRecipe:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from repro.assets.registry import R1_LLAMA_8B
 from repro.figures import frontier
-from repro.figures.catalog import CATALOG
 from repro.figures.experiment.build import figure_recipe
 from repro.figures.experiment.schema import Experiment
 from repro.figures.fig02 import base_full_lora_experiment, dropped
@@ -26,7 +25,7 @@ DEVIATION = ("The rebuttal does not state Fig. 10's LoRA configuration, batch si
 
 
 def experiment(profile: Profile) -> Experiment:
-    return base_full_lora_experiment(profile, CATALOG[NUMBER].title, profile.available(BENCHMARKS), "plus", models=(R1_LLAMA_8B,))
+    return base_full_lora_experiment(profile, NUMBER, profile.available(BENCHMARKS), "plus", models=(R1_LLAMA_8B,))
 
 
 def recipe(profile: Profile) -> FigureRecipe:

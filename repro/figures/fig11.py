@@ -13,7 +13,6 @@ from pathlib import Path
 
 from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
-from repro.figures.catalog import CATALOG
 from repro.figures.experiment.build import figure_recipe
 from repro.figures.experiment.schema import Experiment
 from repro.figures.fig02 import base_full_lora_experiment, dropped
@@ -29,7 +28,7 @@ DEVIATION = ("The rebuttal does not say which BeaverTails split, model or reason
 
 
 def experiment(profile: Profile) -> Experiment:
-    return base_full_lora_experiment(profile, CATALOG[NUMBER].title, profile.available(BENCHMARKS), "plus", models=(R1_QWEN_14B,), safety="beavertails")
+    return base_full_lora_experiment(profile, NUMBER, profile.available(BENCHMARKS), "plus", models=(R1_QWEN_14B,), safety="beavertails")
 
 
 def recipe(profile: Profile) -> FigureRecipe:

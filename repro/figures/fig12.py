@@ -12,7 +12,6 @@ from pathlib import Path
 
 from repro.assets.registry import QWEN2_1_5B_INSTRUCT
 from repro.figures import frontier
-from repro.figures.catalog import CATALOG
 from repro.figures.experiment.build import figure_recipe
 from repro.figures.experiment.schema import Experiment
 from repro.figures.fig02 import base_full_lora_experiment, dropped
@@ -38,7 +37,7 @@ DEVIATIONS = (
 
 
 def experiment(profile: Profile) -> Experiment:
-    return base_full_lora_experiment(profile, CATALOG[NUMBER].title, profile.available(BENCHMARKS), "plus", models=MODELS)
+    return base_full_lora_experiment(profile, NUMBER, profile.available(BENCHMARKS), "plus", models=MODELS)
 
 
 def recipe(profile: Profile) -> FigureRecipe:

@@ -10,7 +10,7 @@ from pathlib import Path
 from repro.errors import ReproError
 from repro.figures import frontier
 from repro.figures.experiment import name_problem
-from repro.figures.experiment.schema import Experiment, Model, Run, located
+from repro.figures.experiment.schema import Evaluation, Experiment, Model, Plot, Run, located
 from repro.figures.recipe import FigureRecipe, Panel
 from repro.profiles import Profile, get_profile
 from repro.specs import ModelShape, ModelSpec, TrainSpec, parse_mode
@@ -69,6 +69,17 @@ def model_entry(model: ModelSpec) -> tuple[str, Model]:
     """A registry model as an experiment's ``[models.<key>]`` entry (the key from its label)."""
     key = re.sub(r"[^a-z0-9]+", "_", (model.label or model.name).lower()).strip("_")
     return key, Model(registry=model.name)
+
+
+def figure_experiment(profile: Profile, number: int, models: dict[str, Model], runs: list[Run],
+                      evaluation: Evaluation, plot: Plot) -> Experiment:
+    """Figure ``number``'s experiment in ``profile``: its catalog title, the profile and its backend as a file
+    names them (the backend only where it is not the profile's own)."""
+    from repro.figures.catalog import CATALOG
+
+    return Experiment(title=CATALOG[number].title, profile=profile.name,
+                      backend=None if profile.backend == profile.default_backend else profile.backend,
+                      models=models, runs=runs, evaluation=evaluation, plot=plot)
 
 
 def recipe(exp: Experiment, path: Path) -> FigureRecipe:
