@@ -1,4 +1,5 @@
-"""An experiment file as a figure recipe: the same specs, keys, plan, executors and store as `repro figure`, so a
+"""An experiment as a figure recipe, the one builder of both: a paper figure's experiment (``figure_recipe``, from
+its module's data) and an experiment file's (``recipe``). The same specs, keys, plan, executors and store, so a
 run with the paper's settings shares its key with the paper figures' run and is never trained twice."""
 
 from __future__ import annotations
