@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from repro import roots
 from repro.cli.app import out
 from repro.errors import ReproError
 
@@ -36,10 +35,10 @@ def one_or_all(command: str, number: int | None, all_figures: bool, profile: str
 
 
 def store(profile: str, lock_timeout: float | None = None):
-    from repro.pipeline.store import ArtifactStore
+    from repro.pipeline.session import open_store
     from repro.profiles import get_profile
 
-    return ArtifactStore(roots.artifacts(), get_profile(profile).store_name, lock_timeout=lock_timeout)
+    return open_store(get_profile(profile), lock_timeout)
 
 
 def recipe(number: int, profile_name: str):

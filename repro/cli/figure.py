@@ -3,8 +3,6 @@ Slurm jobs), then render."""
 
 from __future__ import annotations
 
-import time
-
 import typer
 
 from repro import roots
@@ -67,48 +65,18 @@ def figure(number: int = typer.Argument(None, help="figure number 1-12 (or --all
         jobs = prof.default_jobs if executor == "local" else 1
     runner = make_runner(executor, train_processes, slurm_partition, slurm_account, slurm_qos, slurm_gpu_mem,
                          slurm_setup, wait, jobs, stop_on_damage)
+    from repro.pipeline.session import Command, Target, run_and_render
+
     what = "all figures" if all_figures else f"figure {number}"
-    again = f"repro figure {'--all' if all_figures else number} --profile {profile}"
-    run_and_render(prof, [(n, module, rec) for n, module, _, rec in recipes], runner, what, again, executor,
-                   lock_timeout)
+    command = Command(("repro", "figure", "--all" if all_figures else str(number)), profile)
+    targets = [Target(rec, module.render, roots.figure_dir(n, prof.variant)) for n, module, _, rec in recipes]
+    run_and_render(prof, targets, runner, what, command, err, out.print, executor, lock_timeout)
 
 
 def check_counts(jobs: int | None, train_processes: int) -> None:
     for name, n in (("--jobs", jobs), ("--train-processes", train_processes)):
         if n is not None and n < 1:
             raise ReproError(f"{name} {n} is less than 1", f"give {name} 1 or more")
-
-
-def run_and_render(prof, figures: list[tuple], runner, what: str, again: str, executor: str = "local",
-                   lock_timeout: float | None = None, target=roots.figure_dir) -> None:
-    """Plan the union of ``figures`` ((number, module, recipe) each), run what is not done, then render each into
-    ``target(number, variant)``."""
-    from repro.pipeline.execute import execute
-    from repro.pipeline.executors.step import dep_done
-    from repro.pipeline.plan import plan_recipes
-    from repro.pipeline.preflight import preflight
-
-    t0 = time.time()
-    if executor != "slurm":  # Slurm jobs run on GPU nodes, not on the submitting host
-        preflight(prof, again.split(" --profile")[0])
-    steps = plan_recipes([rec for _, _, rec in figures])
-    for n, _, _ in figures:  # every output root resolves (an error line for a file there) before anything runs
-        target(n, prof.variant)
-    st = store(prof.variant, lock_timeout)
-    counts = execute(steps, st, console=err, executor=runner)
-    pending = [s for s in steps if not dep_done(st, s.id)]
-    if pending:
-        err.print(f"{what} ({prof.variant}): {counts.get('submitted', 0)} jobs submitted, {len(pending)} steps "
-                  f"not finished yet; rerun `{again}` when they are, to render")
-        return
-    ran = ", ".join(f"{k} {v}" for k, v in counts.items() if k not in ("ran", "skipped", "engines")) or "nothing"
-    err.print(f"{what} ({prof.variant}): ran {counts['ran']} steps ({ran}), {counts['skipped']} already done, "
-              f"{time.time() - t0:.1f} s")
-    for backend, e in counts.get("engines", {}).items():
-        err.print(f"{backend} engines started: {e['starts']}, serving {e['models']} model directories")
-    for n, module, rec in figures:
-        for f in module.render(rec, st, target(n, prof.variant)):
-            out.print(str(f))
 
 
 @app.command()

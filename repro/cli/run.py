@@ -8,15 +8,8 @@ from pathlib import Path
 import typer
 
 from repro.cli.app import app, err, out
-from repro.cli.common import BackendOpt, JsonOpt, ProfileOpt, recipe, variant
-from repro.cli.figure import (
-    ExecutorOpt,
-    SlurmSetupOpt,
-    TrainProcessesOpt,
-    check_counts,
-    make_runner,
-    run_and_render,
-)
+from repro.cli.common import BackendOpt, JsonOpt, ProfileOpt, variant
+from repro.cli.figure import ExecutorOpt, SlurmSetupOpt, TrainProcessesOpt, check_counts, make_runner
 
 FileArg = typer.Argument(..., help="an experiment file (TOML): `repro eject 2 > my.toml` writes one")
 
@@ -37,6 +30,7 @@ def run(file: Path = FileArg,
     from repro.figures.experiment import output_dir, schema, write_readme
     from repro.figures.experiment.build import recipe as build
     from repro.pipeline.plan import plan_recipe
+    from repro.pipeline.session import Command, Target, run_and_render
     from repro.profiles import get_profile
 
     check_counts(jobs, train_processes)
@@ -51,11 +45,11 @@ def run(file: Path = FileArg,
     runner = make_runner(executor, train_processes, slurm_partition, slurm_account, None, slurm_gpu_mem, slurm_setup,
                          wait, jobs if jobs is not None else (prof.default_jobs if executor == "local" else 1))
 
-    class Module:  # what run_and_render asks of a figure module
-        render = staticmethod(lambda r, st, target: frontier.render(r, st, target, ncols=len(exp.evaluation.benchmarks)))
+    def render(r, st, out_dir):
+        return frontier.render(r, st, out_dir, ncols=len(exp.evaluation.benchmarks))
 
-    run_and_render(prof, [(0, Module, rec)], runner, f"experiment {file.stem}", f"repro run {file}", executor,
-                   target=lambda _n, v: output_dir(rec.name) / v)
+    run_and_render(prof, [Target(rec, render, output_dir(rec.name) / prof.variant)], runner,
+                   f"experiment {file.stem}", Command(("repro", "run", str(file))), err, out.print, executor)
     out.print(str(write_readme(file, rec, file)))
 
 
@@ -64,8 +58,10 @@ def eject(number: int = typer.Argument(..., help="figure number"), profile: str 
           backend: str = BackendOpt) -> None:
     """Print figure N's recipe as an experiment file (Figs. 2-6 and 9-12): copy it, edit it, `repro run` it."""
     from repro.figures.experiment.eject import eject as write
+    from repro.figures.registry import figure_module
+    from repro.profiles import get_profile
 
     name = variant(profile, backend)
-    _, prof, rec = recipe(number, name)
-    out.print(write(number, rec, prof), end="", markup=False, highlight=False, soft_wrap=True)
+    figure_module(number)  # an unknown figure is its own error line
+    out.print(write(number, get_profile(name)), end="", markup=False, highlight=False, soft_wrap=True)
     err.print(f"figure {number} ({name}) as an experiment file; `repro run FILE --plan` shows its steps")

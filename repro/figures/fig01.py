@@ -2,6 +2,9 @@
 
 Paper: DeepSeek-R1-Distill-Qwen-14B, `full`, final checkpoint (epoch 5); dW = W_ft - W_I per
 (layer 0-47, module q/k/v/o/gate/up/down), srank = ||dW||_F^2 / ||dW||_2^2 (docs/choices.md#13-fig-1-stable-rank-definition).
+
+Its recipe stays Python: a weight analysis of training runs is not a shape of the experiment format
+(repro/figures/experiment/schema.py), which draws safety-reasoning panels over checkpoints.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Paper §5.1: (a) Pass@1 and (b) safety against r at the final checkpoint, full f
 rightmost point; (c) each rank's Pareto frontier over epochs 1-10. The rank grid is not stated; the
 text names 1, 4, 8 and 64: {1, 2, 4, 8, 16, 32, 64} (docs/choices.md#11-fig-3-rank-grid-and-fig-4-benchmarks). Benchmarks: AIME 2024 and
 GPQA-Diamond (the paper's panels).
+
+The recipe stays Python: the experiment format has no shape for the rank sweeps of (a) and (b). Its runs are
+data too (``experiment``: what `repro eject 3` writes, the same steps: each rank's run over every epoch, full
+fine-tuning at its final checkpoint).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.ablation import variant_panels
 from repro.figures.catalog import CATALOG
+from repro.figures.experiment.build import figure_experiment, model_entry
+from repro.figures.experiment.schema import Evaluation, Experiment, Plot, Run
 from repro.figures.recipe import FigureRecipe, Panel, Point, Series
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -23,6 +29,15 @@ MODEL = R1_QWEN_14B
 RANKS = (1, 2, 4, 8, 16, 32, 64)
 BENCHMARKS = ("aime24", "gpqa_diamond")
 SAFETY = "strongreject"
+# The rank grid where a profile's is not the paper's, by profile name. The toy: the ranks the paper's text names
+# (its grid 1-64 costs 3 more runs x 3 seeds).
+RANK_GRID: dict[str, tuple[int, ...]] = {"toy": (1, 4, 8, 64)}
+
+
+def lora_ranks(profile: Profile) -> tuple[int, ...]:
+    """The paper's ranks this profile trains."""
+    grid = RANK_GRID.get(profile.name)
+    return RANKS if grid is None else tuple(r for r in RANKS if r in grid)
 
 
 def _sweep_panel(profile: Profile, title: str, y_label: str, finals: list, full_finals: list, y_bench: str) -> Panel:
@@ -39,9 +54,19 @@ def _sweep_panel(profile: Profile, title: str, y_label: str, finals: list, full_
     ))
 
 
+def experiment(profile: Profile) -> Experiment:
+    key, entry = model_entry(MODEL)
+    final = profile.checkpoints(profile.train(MODEL, "full"))[-1].epoch
+    runs = [Run(name=f"r={r}", model=key, mode=f"lora_mlp_r{r}") for r in lora_ranks(profile)]
+    runs.append(Run(name="Full", model=key, mode="full", evaluate_epochs=[final]))
+    return figure_experiment(profile, NUMBER, {key: entry}, runs,
+                             Evaluation(safety=SAFETY, benchmarks=list(profile.available(BENCHMARKS)), base=False),
+                             Plot(front="series", titles="benchmark"))
+
+
 def recipe(profile: Profile) -> FigureRecipe:
     benchmarks = profile.available(BENCHMARKS)
-    ranks = profile.lora_ranks(RANKS)
+    ranks = lora_ranks(profile)
     runs = [(f"r={r}", profile.runs(MODEL, f"lora_mlp_r{r}")) for r in ranks]
     fulls = profile.runs(MODEL, "full")
     finals = [profile.checkpoints(run)[-1] for _, seeds in runs for run in seeds]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
-from repro.figures.ablation import variants_recipe
+from repro.figures.ablation import variants_experiment, variants_recipe
+from repro.figures.experiment.schema import Experiment
 from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -21,8 +22,12 @@ VARIANTS = [("QKVO&MLP", "lora_qkvo_mlp_r1"), ("MLP", "lora_mlp_r1")]
 BENCHMARKS = ("aime24", "gpqa_diamond")
 
 
+def experiment(profile: Profile) -> Experiment:
+    return variants_experiment(profile, NUMBER, R1_QWEN_14B, VARIANTS, BENCHMARKS)
+
+
 def recipe(profile: Profile) -> FigureRecipe:
-    return variants_recipe(profile, NUMBER, R1_QWEN_14B, VARIANTS, BENCHMARKS, (
+    return variants_recipe(profile, NUMBER, experiment(profile), BENCHMARKS, (
         "The paper does not name Fig. 4's benchmarks; AIME 2024 and GPQA-Diamond are used (docs/choices.md#11-fig-3-rank-grid-and-fig-4-benchmarks).",))
 
 

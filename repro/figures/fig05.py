@@ -12,7 +12,8 @@ from pathlib import Path
 
 from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
-from repro.figures.ablation import variants_recipe
+from repro.figures.ablation import variants_experiment, variants_recipe
+from repro.figures.experiment.schema import Experiment
 from repro.figures.fig02 import CODE_DEVIATION
 from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
@@ -24,9 +25,13 @@ VARIANTS = [("MLP", "lora_mlp_r1"), ("up_proj", "lora_up_proj_only_r1"), ("gate_
 BENCHMARKS = ("aime24", "gpqa_diamond", "humaneval", "mbpp")
 
 
+def experiment(profile: Profile) -> Experiment:
+    return variants_experiment(profile, NUMBER, R1_QWEN_14B, VARIANTS, BENCHMARKS)
+
+
 def recipe(profile: Profile) -> FigureRecipe:
     code = "humaneval" in profile.available(BENCHMARKS)
-    return variants_recipe(profile, NUMBER, R1_QWEN_14B, VARIANTS, BENCHMARKS, (CODE_DEVIATION,) if code else ())
+    return variants_recipe(profile, NUMBER, experiment(profile), BENCHMARKS, (CODE_DEVIATION,) if code else ())
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
-from repro.figures.ablation import variants_recipe
+from repro.figures.ablation import variants_experiment, variants_recipe
+from repro.figures.experiment.schema import Experiment
 from repro.figures.fig02 import CODE_DEVIATION
 from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
@@ -32,6 +33,12 @@ def variants(profile: Profile) -> list[tuple[str, str]]:
     return [*out, ("All", "lora_up_proj_only_r1")]
 
 
+def experiment(profile: Profile) -> Experiment:
+    """The blocks in the paper's layer numbering: the experiment maps them onto a stand-in as ``variants`` does."""
+    blocks = [(name, f"lora_up_proj_only_from{first}_to{last}_r1") for name, first, last in BLOCKS]
+    return variants_experiment(profile, NUMBER, MODEL, [*blocks, ("All", "lora_up_proj_only_r1")], BENCHMARKS)
+
+
 def recipe(profile: Profile) -> FigureRecipe:
     runs = variants(profile)
     extra = (CODE_DEVIATION,)
@@ -39,7 +46,7 @@ def recipe(profile: Profile) -> FigureRecipe:
         mapped = ", ".join(f"{name} -> {mode.split('only_')[1].removesuffix('_r1')}" for name, mode in runs[:-1])
         extra += (f"Layer blocks mapped by relative depth onto the {profile.model(MODEL).num_layers}-layer stand-in: "
                   f"{mapped} (paper: from4_to19, from16_to31, from24_to39 of 48).",)
-    return variants_recipe(profile, NUMBER, MODEL, runs, BENCHMARKS, extra)
+    return variants_recipe(profile, NUMBER, experiment(profile), BENCHMARKS, extra)
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:

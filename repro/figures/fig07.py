@@ -3,6 +3,9 @@
 Paper: DeepSeek-R1-Distill-Qwen-14B, `full` (final, epoch 5) vs `lora_qkvo_mlp_r4` (final,
 epoch 10); per module type, the mean over layers of (a) m1, (b) m2 (column space), (c) m3,
 (d) m4 (row space), Frobenius norms, top-16 singular vectors of W_I (docs/choices.md#12-fig-7-checkpoints-norm-and-averaging).
+
+Its recipe stays Python: weight analyses are not a shape of the experiment format
+(repro/figures/experiment/schema.py), which draws safety-reasoning panels over checkpoints.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from repro.figures import frontier
-from repro.figures.fig02 import CODE_DEVIATION, base_full_lora_recipe
+from repro.figures.experiment.build import figure_recipe
+from repro.figures.experiment.schema import Experiment
+from repro.figures.fig02 import CODE_DEVIATION, base_full_lora_experiment, dropped
 from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -19,8 +21,12 @@ NUMBER = 9
 BENCHMARKS = ("humaneval", "mbpp")
 
 
+def experiment(profile: Profile) -> Experiment:
+    return base_full_lora_experiment(profile, NUMBER, profile.available(BENCHMARKS), "base")
+
+
 def recipe(profile: Profile) -> FigureRecipe:
-    return base_full_lora_recipe(profile, NUMBER, BENCHMARKS, "base", (CODE_DEVIATION,))
+    return figure_recipe(experiment(profile), NUMBER, (CODE_DEVIATION,) + dropped(profile, BENCHMARKS))
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:

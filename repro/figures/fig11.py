@@ -13,7 +13,9 @@ from pathlib import Path
 
 from repro.assets.registry import R1_QWEN_14B
 from repro.figures import frontier
-from repro.figures.fig02 import base_full_lora_recipe
+from repro.figures.experiment.build import figure_recipe
+from repro.figures.experiment.schema import Experiment
+from repro.figures.fig02 import base_full_lora_experiment, dropped
 from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -25,9 +27,12 @@ DEVIATION = ("The rebuttal does not say which BeaverTails split, model or reason
              "GPQA-Diamond (docs/choices.md#17-rebuttal-figures-10-12). The dataset revision is not pinned (no public pin was found).")
 
 
+def experiment(profile: Profile) -> Experiment:
+    return base_full_lora_experiment(profile, NUMBER, profile.available(BENCHMARKS), "plus", models=(R1_QWEN_14B,), safety="beavertails")
+
+
 def recipe(profile: Profile) -> FigureRecipe:
-    return base_full_lora_recipe(profile, NUMBER, BENCHMARKS, "plus", (DEVIATION,), models=(R1_QWEN_14B,),
-                                 safety="beavertails")
+    return figure_recipe(experiment(profile), NUMBER, (DEVIATION,) + dropped(profile, BENCHMARKS))
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:

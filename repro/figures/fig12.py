@@ -12,7 +12,9 @@ from pathlib import Path
 
 from repro.assets.registry import QWEN2_1_5B_INSTRUCT
 from repro.figures import frontier
-from repro.figures.fig02 import base_full_lora_recipe
+from repro.figures.experiment.build import figure_recipe
+from repro.figures.experiment.schema import Experiment
+from repro.figures.fig02 import base_full_lora_experiment, dropped
 from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -34,8 +36,12 @@ DEVIATIONS = (
 )
 
 
+def experiment(profile: Profile) -> Experiment:
+    return base_full_lora_experiment(profile, NUMBER, profile.available(BENCHMARKS), "plus", models=MODELS)
+
+
 def recipe(profile: Profile) -> FigureRecipe:
-    return base_full_lora_recipe(profile, NUMBER, BENCHMARKS, "plus", DEVIATIONS, models=MODELS)
+    return figure_recipe(experiment(profile), NUMBER, DEVIATIONS + dropped(profile, BENCHMARKS))
 
 
 def render(rec: FigureRecipe, store: ArtifactStore, out_dir: Path) -> list[Path]:

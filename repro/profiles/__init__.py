@@ -6,10 +6,12 @@
 - ``reduced``: the paper's models and training runs exactly, a stated subset of the evaluation
   (checkpoints, seeds, token cap) for about one GPU-day per figure.
 - ``toy``: a tiny world that really learns (``repro/toy``): a 1M-parameter policy and judge trained from
-  scratch and shipped as fixtures, Figs. 1, 2, 3, 5, 6, 7 on CPU, 3 training seeds.
+  scratch and shipped as fixtures, eleven figures on CPU (all but Fig. 9, the code benchmarks' base tests:
+  ``TOY_FIGURES``), 3 training seeds.
 
 Each profile has a generation backend of its own (vLLM for the GPU profiles, HF transformers for the CPU ones);
 ``get_profile(name, backend)`` (or the variant name ``smoke-vllm``) gives the same profile on the other one.
+Profiles are frozen data: a variant is ``dataclasses.replace`` of one (``with_backend``, ``with_decoding``).
 """
 
 from __future__ import annotations

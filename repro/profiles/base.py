@@ -3,10 +3,9 @@ answers with concrete specs."""
 
 from __future__ import annotations
 
-import copy
 import math
 from abc import ABC, abstractmethod
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from repro.assets.registry import R1_QWEN_14B
 from repro.errors import ReproError
@@ -25,10 +24,6 @@ from repro.specs import (
 
 # Epochs and per-device batch sizes of the paper's runs (docs/settings.md#batch-sizes-epochs-and-checkpoints).
 PAPER_EPOCHS = {"full": 5, "lora": 10}
-# OrthoMerge (paper App. B, docs/choices.md#10-orthomerge-lambda-grid-variants-and-checkpoint): k = 64; the printed lambda grid {1, 1.15, 1.75, 1.2, 1.25}
-# in order, with 1.1 added (1.75 is probably a typo for 1.1 or 1.05; both are kept).
-ORTHOMERGE_K = 64
-ORTHOMERGE_LAMBDAS = (1.0, 1.1, 1.15, 1.2, 1.25, 1.75)
 # Regularizer k (docs/evaluation.md#parity-findings): the paper profile follows the authors' effective k by default.
 REG_K_POLICY = "authors"
 
@@ -40,7 +35,11 @@ def paper_batch_size(model: ModelSpec, mode: str) -> int:
     return 2
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Profile(ABC):
+    """A profile's settings as frozen data (each profile a subclass with its own defaults); a variant is
+    ``dataclasses.replace`` of one (``with_backend``, ``with_decoding``). A figure's own options live with its
+    recipe (repro/figures), keyed by profile name."""
     name: str
     # Generation and judging backend: "vllm" | "hf". ``with_backend`` makes the variant with the other one.
     backend: str
@@ -50,7 +49,6 @@ class Profile(ABC):
     description: str
     # How the profile's settings differ from the paper's (the backend's difference is added by ``deviations``).
     setting_deviations: tuple[str, ...] = ()
-    orthomerge_k: int = ORTHOMERGE_K
     # A banner every figure of this profile carries (non-empty where its numbers must not be read as the paper's).
     figure_note: str = ""
     # Steps the local executor runs at once by default (`repro figure --jobs`): 1 where a step owns a GPU.
@@ -60,13 +58,9 @@ class Profile(ABC):
     # Training seeds: every training run of a figure is repeated once per seed (the paper: one run, TRL's
     # default seed 42). A series then plots each epoch's mean over the seeds, the spread as error bars.
     train_seeds: tuple[int, ...] = (42,)
-    # Series a profile adds to Fig. 2 beside the paper's Base / Full / LoRA (the paper: none): (series name, mode,
-    # learning rate, or None for the profile's shared one), e.g. a method at its own tuned learning rate.
-    fig2_extra_series: tuple[tuple[str, str, float | None], ...] = ()
     # Whether a figure drops the benchmarks this profile has no version of (said in its deviations) instead
-    # of failing on them; and the LoRA rank grid of Fig. 3 where it is not the paper's (None: the paper's).
+    # of failing on them.
     partial_benchmarks: bool = False
-    rank_grid: tuple[int, ...] | None = None
 
     @property
     def verdict_note(self) -> str:
@@ -76,7 +70,7 @@ class Profile(ABC):
 
     @property
     def default_backend(self) -> str:
-        return type(self).backend
+        return type(self).backend  # the class's default: a variant's ``backend`` may be the other one
 
     @property
     def variant(self) -> str:
@@ -91,19 +85,15 @@ class Profile(ABC):
             return self
         if backend not in BACKENDS:
             raise ReproError(f"unknown generation backend {backend!r}", f"use one of: {', '.join(BACKENDS)}")
-        variant = copy.copy(self)
-        variant.backend = backend
-        return variant
+        return replace(self, backend=backend)
 
     def with_decoding(self, benchmarks: tuple[str, ...], **changes) -> Profile:
         """This profile with the decoding of ``benchmarks`` changed (an experiment file's overrides, e.g.
         ``max_new_tokens`` or ``seeds``); their generations and scorings get keys of their own."""
         changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
-        variant = copy.copy(self)
-        variant.benchmarks = {**self.benchmarks, **{
+        return replace(self, benchmarks={**self.benchmarks, **{
             name: replace(self.benchmark(name), decoding=replace(self.benchmark(name).decoding, **changes))
-            for name in benchmarks}}
-        return variant
+            for name in benchmarks}})
 
     @property
     def deviations(self) -> tuple[str, ...]:
@@ -120,7 +110,6 @@ class Profile(ABC):
         """The artifact store directory (``artifacts/<store_name>/``): profiles whose specs coincide share one, so
         a step both need (same key) runs once."""
         return self.name
-    orthomerge_lambdas: tuple[float, ...] = ORTHOMERGE_LAMBDAS
 
     @abstractmethod
     def model(self, paper_model: ModelSpec) -> ModelSpec:
@@ -141,9 +130,6 @@ class Profile(ABC):
         if not self.partial_benchmarks:
             return benchmarks
         return tuple(b for b in benchmarks if b in self.benchmarks)
-
-    def lora_ranks(self, ranks: tuple[int, ...]) -> tuple[int, ...]:
-        return ranks if self.rank_grid is None else tuple(r for r in ranks if r in self.rank_grid)
 
     def dropped(self, wanted: tuple, kept: tuple, what: str) -> tuple[str, ...]:
         """The deviation naming what a figure left out for this profile (none if nothing)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from repro.assets import registry as R
 from repro.profiles.base import PAPER_EPOCHS, REG_K_POLICY, Profile, paper_batch_size
 from repro.specs import BenchmarkSpec, DecodingSpec, JudgeSpec, ModelSpec, TrainSpec, parse_mode
@@ -60,13 +62,14 @@ PAPER_BENCHMARKS = {
 }
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
 class PaperProfile(Profile):
-    name = "paper"
-    backend = "vllm"
-    requires_cuda = True
-    benchmarks = PAPER_BENCHMARKS
-    description = "exact paper settings (docs/README.md#what-each-document-holds): hub models at pinned revisions, vLLM, CUDA GPUs"
-    setting_deviations = (
+    name: str = "paper"
+    backend: str = "vllm"
+    requires_cuda: bool = True
+    benchmarks: dict[str, BenchmarkSpec] = field(default_factory=lambda: PAPER_BENCHMARKS)
+    description: str = "exact paper settings (docs/README.md#what-each-document-holds): hub models at pinned revisions, vLLM, CUDA GPUs"
+    setting_deviations: tuple[str, ...] = (
         "StrongREJECT is decoded greedily as the paper states (A.2); the authors' script default was "
         "temperature 1.0, top_p 1.0 (docs/choices.md#1-strongreject-decoding).",
         "Prompts are passed to vLLM as token ids with a single BOS; the authors' StrongREJECT runs passed "

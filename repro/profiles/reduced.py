@@ -16,11 +16,11 @@ StrongREJECT, BeaverTails, BoolQ and COPA, judges and OrthoMerge settings are th
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from repro.profiles.base import PAPER_EPOCHS
 from repro.profiles.paper import PAPER_BENCHMARKS, PAPER_SEEDS, PaperProfile
-from repro.specs import CheckpointSpec, TrainSpec
+from repro.specs import BenchmarkSpec, CheckpointSpec, TrainSpec
 
 REDUCED_EPOCHS = {"full": (1, 3, 5), "lora": (1, 2, 5, 10)}
 REDUCED_SEEDS = PAPER_SEEDS[:4]
@@ -41,13 +41,14 @@ def _epochs(kind: str) -> str:
     return ", ".join(map(str, REDUCED_EPOCHS[kind]))
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
 class ReducedProfile(PaperProfile):
-    name = "reduced"
-    benchmarks = REDUCED_BENCHMARKS
-    description = (f"the paper's models and training runs exactly, a stated subset of the evaluation: about one "
+    name: str = "reduced"
+    benchmarks: dict[str, BenchmarkSpec] = field(default_factory=lambda: REDUCED_BENCHMARKS)
+    description: str = (f"the paper's models and training runs exactly, a stated subset of the evaluation: about one "
                    f"GPU-day (~{FIG2_GPU_HOURS} H100-hours) for Fig. 2 by repro/pipeline/cost.py (`repro plan N "
                    "--profile reduced` for any figure)")
-    setting_deviations = PaperProfile.setting_deviations + (
+    setting_deviations: tuple[str, ...] = PaperProfile.setting_deviations + (
         f"reduced profile, checkpoints: full fine-tuning evaluated at epochs {_epochs('full')} of "
         f"{PAPER_EPOCHS['full']}, LoRA at epochs {_epochs('lora')} of {PAPER_EPOCHS['lora']} (training is the "
         "paper's; the other epochs' checkpoints are saved but not evaluated)",
@@ -59,7 +60,7 @@ class ReducedProfile(PaperProfile):
         "point's truncation column, so Pass@1 is biased down, most on AIME",
     )
 
-    figure_note = "reduced profile: a subset of the paper's evaluation (see deviations)"
+    figure_note: str = "reduced profile: a subset of the paper's evaluation (see deviations)"
     verdict_note = ("reduced profile: fewer checkpoints, seeds and tokens than the paper (see the figures' "
                     "deviations); a claim near its tolerance may flip on that alone.")
 

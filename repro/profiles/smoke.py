@@ -10,12 +10,13 @@ design: it proves the plumbing, not the paper (that is the ``toy`` profile's job
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from repro.errors import ReproError
 from repro.profiles.base import PAPER_EPOCHS, REG_K_POLICY, Profile, paper_batch_size
 from repro.profiles.paper import PAPER_BENCHMARKS
 from repro.specs import (
+    BenchmarkSpec,
     DatasetSpec,
     DecodingSpec,
     JudgeSpec,
@@ -132,18 +133,16 @@ SMOKE_BENCHMARKS = {
 }
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
 class SmokeProfile(Profile):
-    name = "smoke"
-    backend = "hf"
-    enforce_eager = True
-    requires_cuda = False
-    benchmarks = SMOKE_BENCHMARKS
-    description = "every code path on CPU in minutes: tiny random models, fixture data, HF generate"
-    # The tiny models are 64 wide: OrthoMerge with k = 64 would project off their whole input space.
-    orthomerge_k = 8
-    orthomerge_lambdas = (1.0, 1.25)
-    figure_note = "smoke profile: tiny random models, numbers are noise"
-    setting_deviations = (
+    name: str = "smoke"
+    backend: str = "hf"
+    enforce_eager: bool = True
+    requires_cuda: bool = False
+    benchmarks: dict[str, BenchmarkSpec] = field(default_factory=lambda: SMOKE_BENCHMARKS)
+    description: str = "every code path on CPU in minutes: tiny random models, fixture data, HF generate"
+    figure_note: str = "smoke profile: tiny random models, numbers are noise"
+    setting_deviations: tuple[str, ...] = (
         f"tiny random models stand in for the paper's; training uses the first {SMOKE_TRAIN_ROWS} rows of a "
         "made-up DirectRefusal-format fixture",
         f"epochs full {SMOKE_EPOCHS['full']} / LoRA {SMOKE_EPOCHS['lora']} (paper {PAPER_EPOCHS['full']} / "

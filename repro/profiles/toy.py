@@ -19,7 +19,7 @@ differs from the paper is in ``deviations``.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from repro.assets.models import fixture_model_revision
 from repro.assets.registry import QWEN2_1_5B_INSTRUCT, R1_LLAMA_8B
@@ -39,9 +39,7 @@ from repro.specs import (
 
 TOY_FIGURES = (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12)  # Fig. 9 is the code benchmarks' base tests: no toy version
 TOY_SEEDS = (0, 1, 2)
-TOY_RANKS = (1, 4, 8, 64)  # Fig. 3: the ranks the paper's text names (its grid 1-64 costs 3 more runs x 3 seeds)
 TOY_LR = 3e-3  # the shared learning rate (the paper: 5e-5 for every method)
-TOY_TUNED_FULL_LR = 3e-4  # full fine-tuning's own learning rate (the control)
 TOY_BATCH = 16  # the paper: 2
 # Held-out rows evaluated per checkpoint (the world ships 150 / 100 / 300 / 200 / 100).
 TOY_EVAL = {"strongreject": 100, "beavertails": 100, "aime24": 150, "boolq": 200, "copa": 100}
@@ -85,25 +83,22 @@ TOY_BENCHMARKS = {
 }
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
 class ToyProfile(Profile):
-    name = "toy"
-    backend = "hf"
-    enforce_eager = True
-    requires_cuda = False
-    benchmarks = TOY_BENCHMARKS
-    figures = TOY_FIGURES
-    partial_benchmarks = True
-    default_jobs = 2  # two single-threaded workers: the toy's steps are too small for two threads to help
-    rank_grid = TOY_RANKS
-    train_seeds = TOY_SEEDS
-    # Fig. 2's control: full fine-tuning at its own tuned learning rate beside the paper's series. (The toy world's
-    # design study's LoRA, rank 1 on up_proj of layers 2-3, is Fig. 6's middle block.)
-    fig2_extra_series = ((f"Full, own LR {TOY_TUNED_FULL_LR:g}", "full", TOY_TUNED_FULL_LR),)
-    # OrthoMerge and the regularizers keep the paper's k = 64: the toy's MLP matrices (128 x 256) have rank 128.
-    description = ("a tiny world that really learns: ~1M-parameter policies and a judge trained from scratch, "
+    name: str = "toy"
+    backend: str = "hf"
+    enforce_eager: bool = True
+    requires_cuda: bool = False
+    benchmarks: dict[str, BenchmarkSpec] = field(default_factory=lambda: TOY_BENCHMARKS)
+    figures: tuple[int, ...] | None = TOY_FIGURES
+    partial_benchmarks: bool = True
+    default_jobs: int = 2  # two single-threaded workers: the toy's steps are too small for two threads to help
+    train_seeds: tuple[int, ...] = TOY_SEEDS
+    # Fig. 2's control series and Fig. 3's rank grid are those figures' own options (fig02.py, fig03.py).
+    description: str = ("a tiny world that really learns: ~1M-parameter policies and a judge trained from scratch, "
                    "eleven of the paper's figures on CPU, 3 training seeds")
-    figure_note = "toy profile: a 1M-parameter model in a synthetic world, not the paper's models"
-    setting_deviations = (
+    figure_note: str = "toy profile: a 1M-parameter model in a synthetic world, not the paper's models"
+    setting_deviations: tuple[str, ...] = (
         "toy profile: the R1-Distill-Qwen models are played by one 1M-parameter, 6-layer Llama-shaped policy "
         "trained from scratch on the toy world (repro/toy, shipped in repro/assets/fixtures/toy), "
         "R1-Distill-Llama-8B by a Qwen2-shaped policy of the same size and world, Qwen2-1.5B-Instruct by a "

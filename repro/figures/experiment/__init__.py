@@ -1,9 +1,10 @@
-"""Experiment files: a recipe as a file a researcher copies and edits (`repro eject N`), run with the same plan,
-executors and store as the paper's figures (`repro run FILE`).
+"""Experiments: the recipe language of the safety-reasoning figures (Figs. 2-6, 9-12: their modules make one per
+profile) and of researchers' own files (`repro eject N` writes a figure's out; `repro run FILE` runs one with the
+same plan, executors and store as the paper's figures).
 
     schema.py  the format, as typed pydantic models; a bad file is one line (file, line, key, problem, fix)
     build.py   an experiment -> a figure recipe (the profile's specs, so shared runs keep their keys)
-    eject.py   a figure of the paper -> an experiment file
+    eject.py   an experiment -> TOML (`repro eject N`)
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The experiment file format (TOML), as typed pydantic models: what `repro run FILE` reads and `repro eject N`
-writes. Unknown keys, wrong types and missing fields are the library's errors, turned into one line naming the
+"""The experiment file format (TOML), as typed pydantic models: what `repro run FILE` reads, and the data the
+paper's figures of safety-reasoning panels (Figs. 2-6, 9-12) are made of, which `repro eject N` writes out. Unknown keys, wrong types and missing fields are the library's errors, turned into one line naming the
 file, the line, the key, the problem and the fix (:func:`load`).
 
     title = "Fig. 2's protocol on another model"
@@ -22,6 +22,8 @@ file, the line, the key, the problem and the fix (:func:`load`).
     mode = "lora_mlp_r1"
     learning_rate = 5e-5                 # optional: epochs, batch_size, seeds, lora_alpha, lora_dropout
     evaluate_epochs = [2, 4, 6, 8, 10]   # optional: the checkpoints evaluated (default: every epoch)
+    color = "tab:green"                  # optional: the series' colour and marker (matplotlib's names)
+    marker = "s"
 
     [evaluation]
     safety = "strongreject"
@@ -32,6 +34,7 @@ file, the line, the key, the problem and the fix (:func:`load`).
     [plot]
     front = "panel"                      # panel: one Pareto front per panel (Fig. 2); series: each series' own
     tests = "plus"                       # code benchmarks: plus (Fig. 2) or base (Fig. 9) tests
+    titles = "model"                     # panel titles: "model: benchmark" (Fig. 2), or the benchmark alone
 """
 
 from __future__ import annotations
@@ -110,6 +113,8 @@ class Run(_Strict):
     lora_alpha: int | None = Field(default=None, gt=0, le=1 << 16)
     lora_dropout: float | None = Field(default=None, ge=0, lt=1)
     evaluate_epochs: list[Epoch] | None = Field(default=None, min_length=1, max_length=MAX_EPOCHS)
+    color: str | None = Field(default=None, min_length=1, max_length=64)  # a matplotlib colour
+    marker: str | None = Field(default=None, min_length=1, max_length=8)  # a matplotlib marker
 
     _seeds_once = field_validator("seeds", "evaluate_epochs")(classmethod(lambda cls, v: _unique(v)))
 
@@ -144,6 +149,7 @@ class Evaluation(_Strict):
 class Plot(_Strict):
     front: Literal["panel", "series"] = "panel"
     tests: Literal["plus", "base"] = "plus"
+    titles: Literal["model", "benchmark"] = "model"
 
 
 class Experiment(_Strict):
