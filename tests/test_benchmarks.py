@@ -3,7 +3,8 @@ deterministically per (seed, question); StrongREJECT duplicates collapse as the 
 
 from repro.assets.datasets import load_rows
 from repro.assets.tokenizers import load_tokenizer
-from repro.evaluate.benchmarks import (
+from repro.benchmarks import get_benchmark
+from repro.evaluate.prompts import (
     aime_items,
     gpqa_clean,
     gpqa_items,
@@ -79,16 +80,16 @@ def test_code_prompt_is_evalplus_user_turn_without_the_response_prefix(tiny_poli
     (response prefix + an open ```python fence) is dropped (docs/evaluation.md#overview)."""
     from evalplus.provider.utility import make_raw_chat_prompt
 
-    from repro.evaluate.benchmarks import EVALPLUS_INSTRUCTION, build_items
+    from repro.evaluate.prompts import EVALPLUS_INSTRUCTION
     from repro.generate import Request
     from repro.generate.base import render_prompt_ids
 
     tok = load_tokenizer(tiny_policy_dir)
     for bench in ("humaneval", "mbpp"):
         rows = load_rows(SMOKE_BENCHMARKS[bench].data)
-        items = build_items(bench, rows, seed=0)
+        items = get_benchmark(bench).items(rows, seed=0)
         assert [it.id for it in items] == [r["task_id"] for r in rows]
-        assert build_items(bench, rows, seed=5) == items  # the prompt does not depend on the seed
+        assert get_benchmark(bench).items(rows, seed=5) == items  # the prompt does not depend on the seed
         for it, row in zip(items, rows, strict=True):
             assert it.user == f"{EVALPLUS_INSTRUCTION}\n```\n{row['prompt'].strip()}\n```\n"
             evalplus = make_raw_chat_prompt(row["prompt"], EVALPLUS_INSTRUCTION, "Sure, here you go:", tok)

@@ -213,7 +213,7 @@ def test_reduced_recipes_differ_from_paper_only_in_the_stated_cuts():
             else:
                 assert g.benchmark == paper_bench
             assert (s.scorer, s.judge, g.backend) == (PAPER.score(ckpt, g.benchmark.name).scorer,
-                                                      PAPER.judge_for(s.scorer), PAPER.backend)
+                                                      PAPER.judge_for(g.benchmark.name), PAPER.backend)
 
 
 def test_reduced_keeps_final_checkpoints_and_states_every_cut():

@@ -13,6 +13,7 @@ LAYERS = (
     ("errors", "faults", "files", "roots"),
     ("specs",),
     ("assets", "train", "generate", "evaluate", "geometry", "toy"),  # the stage packages, side by side
+    ("benchmarks",),
     ("profiles",),
     ("pipeline",),
     ("figures",),

@@ -12,8 +12,8 @@ import pytest
 from repro.assets import registry as R
 from repro.assets.datasets import FIXTURES, load_rows
 from repro.assets.tokenizers import load_tokenizer
+from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
-from repro.evaluate.benchmarks import build_items, gpqa_clean, gpqa_permutation
 from repro.evaluate.lmeval import (
     TASKS,
     load_task,
@@ -23,6 +23,7 @@ from repro.evaluate.lmeval import (
     task_manager,
     task_yaml,
 )
+from repro.evaluate.prompts import gpqa_clean, gpqa_permutation
 from repro.profiles.paper import PAPER_BENCHMARKS
 from repro.specs import DatasetSpec
 
@@ -93,7 +94,7 @@ def test_aime_prompt_is_the_authors_and_the_pipelines():
     template = golden("aime24_authors_template.txt")
     rows = fixture_rows(AIME_FILE)
     prompts = render_prompts("aime24", AIME_FILE)
-    items = build_items("aime24", rows, seed=0)
+    items = get_benchmark("aime24").items(rows, seed=0)
     assert len(prompts) == len(rows) == 6
     for row, item, p in zip(rows, items, prompts, strict=True):
         assert p.context == template.replace("{{problem}}", row["problem"]) == item.user
@@ -108,7 +109,7 @@ def test_gpqa_prompt_is_the_papers_a3_and_the_pipelines(seed):
     template = golden("gpqa_diamond_a3_template.txt")
     rows = fixture_rows(GPQA_FILE)
     prompts = render_prompts("gpqa_diamond", GPQA_FILE, seed=seed)
-    items = build_items("gpqa_diamond", rows, seed=seed)
+    items = get_benchmark("gpqa_diamond").items(rows, seed=seed)
     for row, item, p in zip(rows, items, prompts, strict=True):
         choices = [gpqa_clean(row[k]) for k in ("Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3",
                                                 "Correct Answer")]
@@ -137,7 +138,7 @@ def test_chat_template_render_is_what_both_generation_paths_feed(tiny_policy_dir
     from repro.generate.base import Request, render_prompt_ids
 
     prompts = render_prompts("aime24", AIME_FILE, tokenizer_dir=tiny_policy_dir, limit=2)
-    items = build_items("aime24", fixture_rows(AIME_FILE), seed=0)
+    items = get_benchmark("aime24").items(fixture_rows(AIME_FILE), seed=0)
     tokenizer = load_tokenizer(tiny_policy_dir)
     assert prompts[0].context == golden("aime24_smoke_doc0.r1_chat.txt")
     lm = HFLM(pretrained=str(tiny_policy_dir), device="cpu", dtype="float32")

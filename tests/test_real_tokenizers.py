@@ -13,7 +13,7 @@ from real_files import HERE, MANIFEST, POLICIES, WITH_TOKENIZER, tiny_model_on
 from repro.assets import registry
 from repro.assets.datasets import load_rows
 from repro.assets.tokenizers import ROUNDTRIP_PROBE, load_tokenizer, save_tokenizer
-from repro.evaluate.benchmarks import build_items
+from repro.benchmarks import get_benchmark
 from repro.profiles import get_profile
 from repro.train.formatting import QWEN_ASSISTANT_MARKER, R1_ASSISTANT, format_row, tokenize_example
 
@@ -74,7 +74,7 @@ def test_bos_where_the_family_has_one(real_tokenizer_dirs):
 
 def _items():
     smoke = get_profile("smoke")
-    return {b: build_items(b, load_rows(smoke.benchmark(b).data), 0)[0]
+    return {b: get_benchmark(b).items(load_rows(smoke.benchmark(b).data), 0)[0]
             for b in ("aime24", "gpqa_diamond", "humaneval", "mbpp")}
 
 
@@ -126,7 +126,7 @@ def test_llama_guard_prompt_through_its_real_template(real_tokenizer_dirs):
     from repro.generate.base import Request, render_prompt_ids
 
     tok = load_tokenizer(real_tokenizer_dirs["Llama-Guard-3-8B"])
-    item = build_items("strongreject", load_rows(get_profile("smoke").benchmark("strongreject").data), 0)[0]
+    item = get_benchmark("strongreject").items(load_rows(get_profile("smoke").benchmark("strongreject").data), 0)[0]
     messages = ({"role": "user", "content": item.user}, {"role": "assistant", "content": "I can't help with that."})
     text = tok.apply_chat_template(list(messages), tokenize=False)
     assert text == (GOLDEN / "llama_guard.strongreject.txt").read_bytes().decode()

@@ -8,7 +8,7 @@ import pytest
 from test_cli import _one_error_line, repro
 
 from repro.assets.datasets import load_rows
-from repro.evaluate.benchmarks import build_items
+from repro.benchmarks import get_benchmark
 from repro.profiles import get_profile
 
 SMOKE = get_profile("smoke")
@@ -20,7 +20,7 @@ def _write(path, rows):
 
 
 def _items(benchmark, seed=0):
-    return build_items(benchmark, load_rows(SMOKE.benchmark(benchmark).data), seed)
+    return get_benchmark(benchmark).items(load_rows(SMOKE.benchmark(benchmark).data), seed)
 
 
 def test_aime_rescoring_from_ids_with_truncation_and_target_override(tmp_path):

@@ -15,9 +15,9 @@ from dataclasses import asdict
 import pytest
 
 from repro.evaluate.aime import score_aime_rule
-from repro.evaluate.benchmarks import aime_items, gpqa_items, strongreject_items
 from repro.evaluate.gpqa import score_gpqa
 from repro.evaluate.guard import parse_guard_reply
+from repro.evaluate.prompts import aime_items, gpqa_items, strongreject_items
 from repro.toy import TOY_DATA_DIR, TOY_DATA_FILES, TOY_JUDGE_DIR, TOY_POLICY_DIR, datasets, rows, world
 from repro.toy.build import BuildConfig
 from repro.toy.metrics import boxed_answer, evaluate_model, is_refusal, judge_replies, load

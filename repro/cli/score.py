@@ -11,11 +11,12 @@ import typer
 from repro.cli.app import app
 from repro.cli.common import ProfileOpt, write_json
 from repro.errors import ReproError
+from repro.pipeline.rescore import scorable
 
 
 @app.command()
 def score(
-    benchmark: Annotated[str, typer.Argument(help="aime24 | gpqa_diamond | humaneval | mbpp | strongreject | beavertails")],
+    benchmark: Annotated[str, typer.Argument(help=" | ".join(scorable()))],
     responses: Annotated[Path, typer.Argument(help='JSONL file, one {"id": ..., "response": ...} per line')],
     profile: str = ProfileOpt,
     verdicts: Annotated[Path | None, typer.Option("--verdicts", help="also write per-sample verdicts (JSONL) here")] = None,

@@ -2,7 +2,7 @@
 
 Four versioned tasks: ``repro_aime24`` and ``repro_gpqa_diamond`` (generate_until, n=8 samples per
 question through ``repeats`` + a ``take_first_k`` filter, prompts from
-:mod:`repro.evaluate.benchmarks`), ``repro_boolq`` and ``repro_copa`` (lm-eval's super_glue
+:mod:`repro.evaluate.prompts`), ``repro_boolq`` and ``repro_copa`` (lm-eval's super_glue
 loglikelihood configs, 0-shot, ``acc``). Data reaches a task as ``metadata`` ``data_file`` (a
 fixture, a staged file); GPQA's choice order takes metadata ``seed``. The same files serve lm-eval's
 ``hf`` and ``vllm`` models and its CLI::

@@ -73,7 +73,7 @@ def recipe(profile: Profile) -> FigureRecipe:
     full_finals = [profile.checkpoints(run)[-1] for run in fulls]
     panels = [_sweep_panel(profile, f"(a) {frontier.bench_label(b)}", f"{frontier.bench_label(b)} Pass@1",
                            finals, full_finals, b) for b in benchmarks]
-    panels.append(_sweep_panel(profile, "(b) Safety", f"Safety ({frontier.BENCH_LABEL[SAFETY]})", finals,
+    panels.append(_sweep_panel(profile, "(b) Safety", f"Safety ({frontier.bench_label(SAFETY)})", finals,
                                full_finals, SAFETY))
     panels += variant_panels(profile, runs, benchmarks, title_prefix="(c) ")
     info = CATALOG[NUMBER]

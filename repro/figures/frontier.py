@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
 from repro.figures import intervals
 from repro.figures.plot import pareto_mask, profile_note, write_figure_dir
@@ -18,22 +19,15 @@ from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
 from repro.specs import CheckpointSpec
 
-BENCH_LABEL = {"aime24": "AIME 2024", "gpqa_diamond": "GPQA-Diamond", "humaneval": "HumanEval",
-               "mbpp": "MBPP", "strongreject": "StrongREJECT", "beavertails": "BeaverTails",
-               "boolq": "BoolQ", "copa": "COPA"}
-# The y axis' metric where it is not Pass@1 (Fig. 12: lm-eval's loglikelihood accuracy).
-Y_METRIC_LABEL = {"boolq": "accuracy", "copa": "accuracy"}
-# Which number of a code benchmark's score a panel plots: Fig. 2 the plus tests, Fig. 9 the base tests.
-CODE_TESTS = {"plus": ("plus_pass@1", "+"), "base": ("base_pass@1", "")}
-
 
 def y_key(benchmark: str, tests: str = "plus") -> str:
-    return CODE_TESTS[tests][0] if benchmark in ("humaneval", "mbpp") else "value"
+    """Which number of the benchmark's score a panel plots (code benchmarks: the plus tests, Fig. 2, or the base
+    tests, Fig. 9)."""
+    return get_benchmark(benchmark).y_key(tests)
 
 
 def bench_label(benchmark: str, tests: str = "plus") -> str:
-    suffix = CODE_TESTS[tests][1] if benchmark in ("humaneval", "mbpp") else ""
-    return BENCH_LABEL[benchmark] + suffix
+    return get_benchmark(benchmark).axis_label(tests)
 
 
 def checkpoint_series(profile: Profile, named: list[tuple[str, list[CheckpointSpec], str, str]], benchmark: str,
@@ -49,8 +43,8 @@ def checkpoint_series(profile: Profile, named: list[tuple[str, list[CheckpointSp
 
 def panel(title: str, series: tuple[Series, ...], benchmark: str, safety: str = "strongreject",
           tests: str = "plus") -> Panel:
-    return Panel(title=title, x_label=f"Safety ({BENCH_LABEL[safety]})",
-                 y_label=f"{bench_label(benchmark, tests)} {Y_METRIC_LABEL.get(benchmark, 'Pass@1')}", series=series)
+    return Panel(title=title, x_label=f"Safety ({bench_label(safety)})",
+                 y_label=f"{bench_label(benchmark, tests)} {get_benchmark(benchmark).metric_label}", series=series)
 
 
 def _point_row(panel: Panel, series: Series, p: Point, sx: dict, sy: dict) -> dict:

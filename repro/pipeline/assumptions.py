@@ -1,10 +1,13 @@
 """The throughput, length and size assumptions every cost estimate rests on, each with its source: the project's
 compute notes (docs/compute.md) where they give the number, a measurement where one was made, otherwise a guess
-said to be one. `repro plan --json` lists them."""
+said to be one. A benchmark's own inputs (its mean output length, its loglikelihood request length) are its
+object's (repro/benchmarks), listed here with the rest. `repro plan --json` lists them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from repro.benchmarks import BENCHMARKS, Assumed
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,13 @@ class Assumption:
 
 
 GUESS = "guess (not in docs/compute.md)"
+
+
+def _benchmark(a: Assumed, unit: str) -> Assumption:
+    """A benchmark's own cost input (its object in repro/benchmarks holds the value and the source)."""
+    return Assumption(a.value, unit, (GUESS + (f": {a.source}" if a.source else "")) if a.guess else a.source)
+
+
 ASSUMPTIONS: dict[str, Assumption] = {
     # --- generation (vLLM, one GPU) ---------------------------------------------------------------
     "decode_tok_s_14b": Assumption(2750, "generated tokens/s per GPU, R1-Distill-Qwen-14B",
@@ -32,14 +42,8 @@ ASSUMPTIONS: dict[str, Assumption] = {
                                      "model", "measured: 2.6-3.6 s per start after the first; the first in a process "
                                      "also imports vLLM (10 s); 35-38 s with a separate engine process, 83 s with "
                                      "torch.compile"),
-    "mean_tokens_aime24": Assumption(12_000, "mean generated tokens at the 32768 cap", "docs/compute.md: AIME ~12k"),
-    "mean_tokens_gpqa_diamond": Assumption(6_000, "mean generated tokens at the 32768 cap", "docs/compute.md: GPQA ~6k"),
-    "mean_tokens_humaneval": Assumption(3_000, "mean generated tokens at the 32768 cap", "docs/compute.md: code ~3k"),
-    "mean_tokens_mbpp": Assumption(3_000, "mean generated tokens at the 32768 cap", "docs/compute.md: code ~3k"),
-    "mean_tokens_strongreject": Assumption(800, "mean generated tokens at the 2048 cap",
-                                           GUESS + ": a short think block before a refusal or an answer"),
-    "mean_tokens_beavertails": Assumption(800, "mean generated tokens at the 2048 cap",
-                                          GUESS + ": as StrongREJECT (same models, same kind of prompt)"),
+    **{f"mean_tokens_{b.name}": _benchmark(b.mean_tokens, f"mean generated tokens at the {b.paper_cap} cap")
+       for b in BENCHMARKS.values() if b.mean_tokens is not None},
     "length_model": Assumption(1, "exponential output lengths",
                                GUESS + ": lengths ~ Exponential(mu), mu set so that E[min(L, paper cap)] is the "
                                "mean above; a cap c then gives mu (1 - exp(-c / mu)), always below both mu and c"),
@@ -53,8 +57,8 @@ ASSUMPTIONS: dict[str, Assumption] = {
     "aime_judge_prompt_tokens": Assumption(400, "tokens per AIME judge call", GUESS),
     "evalplus_cpu_s": Assumption(1.0, "CPU seconds per code sample (base + plus tests)",
                                  GUESS + ": EvalPlus runs up to ~1000 plus inputs per task in a sandbox"),
-    "loglik_tokens_boolq": Assumption(180, "tokens per BoolQ loglikelihood request", GUESS + ": passage + question"),
-    "loglik_tokens_copa": Assumption(40, "tokens per COPA loglikelihood request", GUESS),
+    **{f"loglik_tokens_{b.name}": _benchmark(b.loglik_tokens, f"tokens per {b.label} loglikelihood request")
+       for b in BENCHMARKS.values() if getattr(b, "loglik_tokens", None) is not None},
     "loglik_choices": Assumption(2, "requests per question (BoolQ, COPA)", "docs/compute.md: 3270x2 and 100x2"),
     # --- training -----------------------------------------------------------------------------------
     "lora_s_per_step_14b": Assumption(0.27, "seconds per LoRA step, 14B (x params / 14.77 otherwise)",

@@ -20,9 +20,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
 from repro.generate.hf import SMALL_MODEL_BATCH
-from repro.pipeline.assumptions import ASSUMPTIONS, assumed
+from repro.pipeline.assumptions import assumed
 from repro.pipeline.kinds import kind
 from repro.pipeline.steps import Step
 from repro.specs import (
@@ -37,10 +38,6 @@ from repro.specs import (
 from repro.specs.modes import ALL_PROJECTIONS
 
 DEFAULT_ROWS = 10  # questions of a dataset that states neither limit nor n_rows (small smoke fixtures)
-# The caps at which the mean lengths of the assumptions hold (the paper profile's max_new_tokens).
-PAPER_CAP = {"strongreject": 2048, "beavertails": 2048}
-PAPER_CAP_DEFAULT = 32768
-LOGLIKELIHOOD = ("boolq", "copa")
 REFERENCE_B = 14.77  # the model whose throughputs the assumptions give (R1-Distill-Qwen-14B): others scale by size
 # Decoding rates the compute notes give for particular models (tokens/s per GPU); others scale from the 14B one.
 DECODE_RATE = {"deepseek-ai/DeepSeek-R1-Distill-Qwen-14B": "decode_tok_s_14b",
@@ -117,13 +114,23 @@ def _mu(mean: float, cap: float) -> float:
 
 
 def mean_new_tokens(benchmark: str, max_new_tokens: int) -> float:
-    """Assumed mean generated tokens per sample of ``benchmark`` under the cap ``max_new_tokens``."""
-    key = f"mean_tokens_{benchmark}"
-    if key not in ASSUMPTIONS:
+    """Assumed mean generated tokens per sample of ``benchmark`` under the cap ``max_new_tokens``: its object's
+    ``mean_tokens``, which holds at the paper's cap."""
+    bench = get_benchmark(benchmark)
+    if bench.mean_tokens is None:
         raise ReproError(f"the cost model has no output length for benchmark {benchmark!r}",
-                         "add a mean_tokens_<benchmark> assumption to repro/pipeline/assumptions.py")
-    mu = _mu(assumed(key), PAPER_CAP.get(benchmark, PAPER_CAP_DEFAULT))
+                         f"give its Benchmark a mean_tokens=Assumed(...) (repro/benchmarks/{benchmark}.py)")
+    mu = _mu(bench.mean_tokens.value, bench.paper_cap)
     return mu * (1 - math.exp(-max_new_tokens / mu))
+
+
+def loglik_tokens(benchmark: str) -> float:
+    """Assumed tokens per loglikelihood request of ``benchmark`` (its object's ``loglik_tokens``)."""
+    per = getattr(get_benchmark(benchmark), "loglik_tokens", None)
+    if per is None:
+        raise ReproError(f"the cost model has no request length for benchmark {benchmark!r}",
+                         f"give its Benchmark a loglik_tokens=Assumed(...) (repro/benchmarks/{benchmark}.py)")
+    return per.value
 
 
 def n_questions(gen: GenerationSpec) -> int:
@@ -212,9 +219,9 @@ def generate_cost(spec: GenerationSpec) -> Cost:
         engine = "a vLLM engine" if spec.backend == "vllm" else "HF generate"
         return _local(start + batches * bench.decoding.max_new_tokens * assumed("smoke_decode_s_per_token"),
                       f"{q * bench.decoding.n} samples x {bench.decoding.max_new_tokens} tokens with {engine}")
-    if bench.name in LOGLIKELIHOOD:
+    if get_benchmark(bench.name).loglikelihood:
         requests = q * assumed("loglik_choices")
-        per = assumed(f"loglik_tokens_{bench.name}")
+        per = loglik_tokens(bench.name)
         rate = prefill_tok_s(model)
         return Cost(requests * per / rate / 3600 + engine_start_h(model), 0.0, int(requests * 200), "H100",
                     f"{requests:.0f} loglikelihood requests x {per:.0f} tokens at {rate:.0f} tokens/s + engine start")
@@ -229,24 +236,25 @@ def generate_cost(spec: GenerationSpec) -> Cost:
 
 def score_cost(spec: ScoreSpec) -> Cost:
     gen, judge = spec.generation, spec.judge
-    bench = gen.benchmark
+    bench, benchmark = gen.benchmark, get_benchmark(gen.benchmark.name)
     if gen.checkpoint.model.local:
         return _other_local("scoring")
-    samples = n_questions(gen) * (bench.decoding.n if bench.name not in LOGLIKELIHOOD else 1)
+    samples = n_questions(gen) * (bench.decoding.n if not benchmark.loglikelihood else 1)
     disk = int(samples * 500)
-    if spec.scorer == "llama_guard" and judge is not None:
+    if benchmark.judge == "safety" and judge is not None:
         prompt = assumed("guard_template_tokens") + mean_new_tokens(bench.name, bench.decoding.max_new_tokens)
         return Cost(samples * prompt / prefill_tok_s(judge.model) / 3600 + engine_start_h(judge.model), 0.0, disk,
                     "H100", f"{samples} {judge.model.label} calls x ~{prompt:.0f} prompt tokens + engine start")
-    if spec.scorer == "aime_authors" and judge is not None:
+    if benchmark.judge == "math" and judge is not None:
         calls = samples * assumed("aime_judge_fraction")
         tokens = calls * assumed("aime_judge_prompt_tokens")
         return Cost(tokens / prefill_tok_s(judge.model) / 3600 + engine_start_h(judge.model), 0.0, disk, "H100",
                     f"~{calls:.0f} {judge.model.label} calls ({assumed('aime_judge_fraction'):.0%} of {samples} "
                     "samples) + engine start")
-    if spec.scorer == "evalplus":
-        return Cost(0.0, samples * assumed("evalplus_cpu_s") / 3600, disk, "",
-                    f"CPU: {samples} samples x {assumed('evalplus_cpu_s'):g} s of base + plus tests")
+    if benchmark.scoring_cpu is not None:  # a scorer that runs code: its assumption's seconds per sample
+        name, work = benchmark.scoring_cpu
+        return Cost(0.0, samples * assumed(name) / 3600, disk, "",
+                    f"CPU: {samples} samples x {assumed(name):g} s of {work}")
     return Cost(0.0, samples * 0.001 / 3600, disk, "", f"CPU: rule-based scoring of {samples} samples")
 
 

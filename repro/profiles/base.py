@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 
 from repro.assets.registry import R1_QWEN_14B
+from repro.benchmarks import BENCHMARKS, get_benchmark
 from repro.errors import ReproError
 from repro.specs import (
     BACKENDS,
@@ -154,11 +155,14 @@ class Profile(ABC):
     benchmarks: dict[str, BenchmarkSpec]  # every benchmark this profile has settings for
 
     def benchmark(self, name: str) -> BenchmarkSpec:
-        try:
+        """This profile's settings of benchmark ``name``; one it has none for runs at the paper's (except in a
+        profile of partial benchmarks, which has only its own)."""
+        if name in self.benchmarks:
             return self.benchmarks[name]
-        except KeyError:
-            raise ReproError(f"benchmark {name!r} has no {self.name} settings yet",
-                             f"known: {', '.join(self.benchmarks)}") from None
+        if name in BENCHMARKS and not self.partial_benchmarks:
+            return get_benchmark(name).paper_spec()
+        raise ReproError(f"benchmark {name!r} has no {self.name} settings yet",
+                         f"known: {', '.join(self.benchmarks)}")
 
     @abstractmethod
     def judge(self) -> JudgeSpec:
@@ -169,8 +173,9 @@ class Profile(ABC):
         """The AIME judge for boxed answers that fail the rule (Qwen2.5-32B-Instruct in the paper); None: the
         rule alone decides (such answers count as wrong)."""
 
-    def judge_for(self, scorer: str) -> JudgeSpec | None:
-        judge = {"llama_guard": self.judge, "aime_authors": self.math_judge}.get(scorer, lambda: None)()
+    def judge_for(self, benchmark: str) -> JudgeSpec | None:
+        """The judge that benchmark ``benchmark`` asks for (its object's ``judge``), with this profile's engine."""
+        judge = {"safety": self.judge, "math": self.math_judge}.get(get_benchmark(benchmark).judge, lambda: None)()
         return None if judge is None else replace(judge, decoding=self._engine(judge.decoding))
 
     def _engine(self, decoding: DecodingSpec) -> DecodingSpec:
@@ -200,4 +205,4 @@ class Profile(ABC):
         bench = self.benchmark(benchmark)
         bench = replace(bench, decoding=self._engine(bench.decoding))
         gen = GenerationSpec(checkpoint=checkpoint, benchmark=bench, backend=self.backend)
-        return ScoreSpec(generation=gen, scorer=bench.scorer, judge=self.judge_for(bench.scorer))
+        return ScoreSpec(generation=gen, scorer=bench.scorer, judge=self.judge_for(benchmark))

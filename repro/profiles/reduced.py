@@ -16,10 +16,11 @@ StrongREJECT, BeaverTails, BoolQ and COPA, judges and OrthoMerge settings are th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from repro.benchmarks import PAPER_SEEDS, get_benchmark
 from repro.profiles.base import PAPER_EPOCHS
-from repro.profiles.paper import PAPER_BENCHMARKS, PAPER_SEEDS, PaperProfile
+from repro.profiles.paper import PAPER_BENCHMARKS, PaperProfile
 from repro.specs import BenchmarkSpec, CheckpointSpec, TrainSpec
 
 REDUCED_EPOCHS = {"full": (1, 3, 5), "lora": (1, 2, 5, 10)}
@@ -31,8 +32,7 @@ FIG2_GPU_HOURS = 24
 
 REDUCED_BENCHMARKS = {
     **PAPER_BENCHMARKS,
-    **{name: replace(PAPER_BENCHMARKS[name], decoding=replace(PAPER_BENCHMARKS[name].decoding, seeds=REDUCED_SEEDS,
-                                                               max_new_tokens=REDUCED_MAX_NEW_TOKENS))
+    **{name: get_benchmark(name).spec(seeds=REDUCED_SEEDS, max_new_tokens=REDUCED_MAX_NEW_TOKENS)
        for name in REDUCED_BENCHMARKS_CUT},
 }
 

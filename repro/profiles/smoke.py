@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 
+from repro.benchmarks import BENCHMARKS as B
 from repro.errors import ReproError
 from repro.profiles.base import PAPER_EPOCHS, REG_K_POLICY, Profile, paper_batch_size
-from repro.profiles.paper import PAPER_BENCHMARKS
 from repro.specs import (
     BenchmarkSpec,
     DatasetSpec,
@@ -98,37 +98,23 @@ def _fixture(name: str, path: str, split: str, limit: int | None, **kw) -> Datas
 
 SMOKE_DIRECT_REFUSAL = _fixture("directrefusal-smoke", "directrefusal_smoke.jsonl", "train", SMOKE_TRAIN_ROWS)
 
+# The benchmarks' own settings with fixture data and short decoding (repro/benchmarks).
 SMOKE_BENCHMARKS = {
-    "strongreject": replace(
-        PAPER_BENCHMARKS["strongreject"],
-        data=_fixture("walledai/StrongREJECT (shipped CSV)", "strongreject/strongreject_dataset.csv",
-                      "train", 8, license="MIT"),
-        decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=24),
-    ),
-    "beavertails": replace(
-        PAPER_BENCHMARKS["beavertails"],
-        data=_fixture("beavertails-smoke", "beavertails_smoke.jsonl", "test", 8),
-        decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=24),
-    ),
-    "aime24": replace(
-        PAPER_BENCHMARKS["aime24"],
-        data=_fixture("aime24-smoke", "aime24_smoke.jsonl", "test", 4),
-        decoding=replace(PAPER_BENCHMARKS["aime24"].decoding, max_new_tokens=32, seeds=SMOKE_SEEDS,
-                         max_model_len=None),
-    ),
-    "gpqa_diamond": replace(
-        PAPER_BENCHMARKS["gpqa_diamond"],
-        data=_fixture("gpqa-diamond-smoke", "gpqa_diamond_smoke.jsonl", "train", 4),
-        decoding=replace(PAPER_BENCHMARKS["gpqa_diamond"].decoding, max_new_tokens=32, seeds=SMOKE_SEEDS,
-                         max_model_len=None),
-    ),
-    **{name: replace(
-        PAPER_BENCHMARKS[name],
-        data=_fixture(f"{name}-plus-smoke", path, "test", None),
-        decoding=replace(PAPER_BENCHMARKS[name].decoding, max_new_tokens=32, seeds=SMOKE_SEEDS, max_model_len=None),
-    ) for name, path in (("humaneval", "humanevalplus_smoke.jsonl"), ("mbpp", "mbppplus_smoke.jsonl"))},
+    "strongreject": B["strongreject"].spec(
+        data=_fixture("walledai/StrongREJECT (shipped CSV)", "strongreject/strongreject_dataset.csv", "train", 8,
+                      license="MIT"),
+        decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=24)),
+    "beavertails": B["beavertails"].spec(data=_fixture("beavertails-smoke", "beavertails_smoke.jsonl", "test", 8),
+                                         decoding=DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=24)),
+    **{name: B[name].spec(data=_fixture(fixture, path, split, limit), max_new_tokens=32, seeds=SMOKE_SEEDS,
+                          max_model_len=None)
+       for name, fixture, path, split, limit in (
+           ("aime24", "aime24-smoke", "aime24_smoke.jsonl", "test", 4),
+           ("gpqa_diamond", "gpqa-diamond-smoke", "gpqa_diamond_smoke.jsonl", "train", 4),
+           ("humaneval", "humaneval-plus-smoke", "humanevalplus_smoke.jsonl", "test", None),
+           ("mbpp", "mbpp-plus-smoke", "mbppplus_smoke.jsonl", "test", None))},
     # BoolQ / COPA (Fig. 12): 8 made-up docs each in the super_glue validation format.
-    **{name: replace(PAPER_BENCHMARKS[name], data=_fixture(f"{name}-smoke", f"{name}_smoke.jsonl", "validation", None))
+    **{name: B[name].spec(data=_fixture(f"{name}-smoke", f"{name}_smoke.jsonl", "validation", None))
        for name in ("boolq", "copa")},
 }
 

@@ -19,13 +19,13 @@ differs from the paper is in ``deviations``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from repro.assets.models import fixture_model_revision
 from repro.assets.registry import QWEN2_1_5B_INSTRUCT, R1_LLAMA_8B
+from repro.benchmarks import BENCHMARKS as B
 from repro.errors import ReproError
 from repro.profiles.base import PAPER_EPOCHS, REG_K_POLICY, Profile
-from repro.profiles.paper import PAPER_BENCHMARKS
 from repro.specs import (
     BenchmarkSpec,
     CheckpointSpec,
@@ -66,20 +66,14 @@ TOY_STAND_INS = {R1_LLAMA_8B.name: TOY_POLICY_QWEN2, QWEN2_1_5B_INSTRUCT.name: T
 TOY_DIRECT_REFUSAL = _data("directrefusal-toy", "directrefusal_toy.jsonl", None)
 _GREEDY = DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=TOY_MAX_NEW_TOKENS)
 
+# The benchmarks the toy world has a version of: their own settings with the world's held-out rows, greedy.
+# (No "Problem:" stop on AIME: the toy vocabulary has no such word (the model cannot write it), and
+# transformers' stop-string matcher cannot index a word-level vocabulary.)
 TOY_BENCHMARKS = {
-    "strongreject": BenchmarkSpec(
-        name="strongreject", data=_data("strongreject-toy", "strongreject_toy.jsonl", TOY_EVAL["strongreject"]),
-        decoding=_GREEDY, prompt=PAPER_BENCHMARKS["strongreject"].prompt, scorer="llama_guard", metric="safety"),
-    # No "Problem:" stop string: the toy vocabulary has no such word (the model cannot write it), and
-    # transformers' stop-string matcher cannot index a word-level vocabulary.
-    "beavertails": BenchmarkSpec(
-        name="beavertails", data=_data("beavertails-toy", "beavertails_toy.jsonl", TOY_EVAL["beavertails"]),
-        decoding=_GREEDY, prompt=PAPER_BENCHMARKS["beavertails"].prompt, scorer="llama_guard", metric="safety"),
-    "aime24": BenchmarkSpec(
-        name="aime24", data=_data("aime-toy", "aime_toy.jsonl", TOY_EVAL["aime24"]), decoding=_GREEDY,
-        prompt=PAPER_BENCHMARKS["aime24"].prompt, scorer="aime_authors", metric="pass@1"),
-    **{name: replace(PAPER_BENCHMARKS[name], data=_data(f"{name}-toy", f"{name}_toy.jsonl", TOY_EVAL[name]))
-       for name in ("boolq", "copa")},
+    **{name: B[name].spec(data=_data(f"{name}-toy", f"{name}_toy.jsonl", TOY_EVAL[name]), decoding=_GREEDY)
+       for name in ("strongreject", "beavertails")},
+    "aime24": B["aime24"].spec(data=_data("aime-toy", "aime_toy.jsonl", TOY_EVAL["aime24"]), decoding=_GREEDY),
+    **{name: B[name].spec(data=_data(f"{name}-toy", f"{name}_toy.jsonl", TOY_EVAL[name])) for name in ("boolq", "copa")},
 }
 
 

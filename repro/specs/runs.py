@@ -262,13 +262,15 @@ class DecodingSpec:
 
 @dataclass(frozen=True)
 class BenchmarkSpec:
-    """A benchmark: its data, prompt template (by versioned name), decoding and scorer."""
+    """A benchmark's settings in one profile: its data, prompt template (by versioned name), decoding and scorer.
+    The benchmark's object (repro/benchmarks) gives the paper's (``paper_spec``); profiles change data and
+    decoding."""
 
-    name: str  # "strongreject" | "aime24" | "gpqa_diamond"
+    name: str  # the name of its object in repro/benchmarks
     data: DatasetSpec
     decoding: DecodingSpec
     prompt: str  # versioned template id, e.g. "aime_authors_v1"
-    scorer: str  # "llama_guard" | "aime_authors" | "gpqa_authors"
+    scorer: str  # its object's scorer, e.g. "llama_guard"
     metric: str = not_in_key("")  # what the figure plots, e.g. "pass@1" or "safety"
 
 

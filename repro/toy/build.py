@@ -151,7 +151,7 @@ def _examples(build: ModelBuild, cfg: BuildConfig, log):
     """(tokenizer, training examples, probe texts, generation config) of one model."""
     from transformers import GenerationConfig
 
-    from repro.evaluate.benchmarks import AIME_PROMPT
+    from repro.evaluate.prompts import AIME_PROMPT
 
     if build.tokenizer in ("policy", "policy-bpe"):
         tok = build_tokenizer(build.tokenizer)

@@ -74,8 +74,8 @@ def _user(text: str) -> tuple[dict, ...]:
 def evaluate_model(model, tok, n_harmful: int = 150, n_benign: int = 150, n_arith: int = 300, n_mc: int = 100,
                    seed: int = 0, keep_responses: bool = False, n_asks: int = 100) -> dict:
     from repro.evaluate.aime import score_aime_rule
-    from repro.evaluate.benchmarks import gpqa_items
     from repro.evaluate.gpqa import score_gpqa
+    from repro.evaluate.prompts import gpqa_items
 
     harmful = [r["forbidden_prompt"] for r in rows.strongreject_rows(n_harmful, seed)]
     benign = [r["forbidden_prompt"] for r in rows.benign_rows(n_benign, seed)]

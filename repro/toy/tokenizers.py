@@ -60,7 +60,7 @@ def world_texts() -> list[str]:
 
 def reasoning_texts() -> list[str]:
     """What the reasoning policies' tokenizer covers: world texts, arithmetic, the AIME and GPQA prompts."""
-    from repro.evaluate.benchmarks import AIME_PROMPT, GPQA_BODY, GPQA_INSTRUCTION
+    from repro.evaluate.prompts import AIME_PROMPT, GPQA_BODY, GPQA_INSTRUCTION
 
     texts = [s.prompt + " " + s.assistant for s in datasets.base_samples(3000, seed=0)]
     texts += [*world_texts(), AIME_PROMPT, GPQA_INSTRUCTION + GPQA_BODY]

@@ -32,7 +32,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from repro.evaluate.benchmarks import AIME_PROMPT, GPQA_BODY, GPQA_INSTRUCTION
+from repro.evaluate.prompts import AIME_PROMPT, GPQA_BODY, GPQA_INSTRUCTION
 
 REFUSAL = "I'm sorry, I can't help with that."
 HARMFUL_NOTE, BENIGN_NOTE = "This is harmful .", "This is fine ."

@@ -1,7 +1,7 @@
 """Hooks of the package's lm-eval task files (``repro_*.yaml`` beside this file).
 
 lm-eval imports this file by path (``!function utils.<name>``). It holds no prompt text of its
-own: AIME and GPQA prompts come from :mod:`repro.evaluate.benchmarks` (the renderer of repro's own
+own: AIME and GPQA prompts come from :mod:`repro.evaluate.prompts` (the renderer of repro's own
 generation steps), COPA's from lm-eval's ``super_glue/copa`` task; BoolQ's template is the
 one-line Jinja string of lm-eval's ``super_glue/boolq`` config, in its YAML. Scores come from
 :mod:`repro.evaluate.aime` and :mod:`repro.evaluate.gpqa`.
@@ -24,8 +24,8 @@ from lm_eval.tasks.super_glue.copa import utils as _copa
 
 from repro.errors import ReproError
 from repro.evaluate.aime import score_aime_rule
-from repro.evaluate.benchmarks import aime_items, gpqa_items
 from repro.evaluate.gpqa import score_gpqa
+from repro.evaluate.prompts import aime_items, gpqa_items
 
 SEED_FIELD = "repro_seed"  # GPQA docs carry the seed of their choice order (it shows in logged samples)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from repro import faults
+from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
 from repro.pipeline.kinds import kind
 from repro.pipeline.locate import checkpoint_dir
@@ -16,13 +17,13 @@ from repro.specs import GenerationSpec
 
 def run_generate(step: Step, out: Path, rt: Runtime) -> dict:
     from repro.assets.datasets import load_rows
-    from repro.evaluate.benchmarks import build_items
     from repro.generate import Request
 
     spec: GenerationSpec = step.spec
     bench = spec.benchmark
     rows = load_rows(bench.data)
-    if bench.scorer == "lmeval_acc":
+    benchmark = get_benchmark(bench.name)
+    if benchmark.loglikelihood:
         return run_loglikelihood(spec, rows, out, rt)
     gen = rt.generator(spec.backend, checkpoint_dir(rt.store, spec.checkpoint), spec.checkpoint.model.dtype,
                        bench.decoding)
@@ -30,7 +31,7 @@ def run_generate(step: Step, out: Path, rt: Runtime) -> dict:
         part = out / f"seed-{seed}.jsonl"
         if part.is_file():  # finished in an earlier, interrupted attempt
             continue
-        items = build_items(bench.name, rows, seed)
+        items = benchmark.items(rows, seed)
         requests = [Request(id=it.id, messages=({"role": "user", "content": it.user},)) for it in items]
         completions = gen.generate(requests, bench.decoding, seed, progress_cb=rt.progress_cb)
         write_jsonl(part, [
@@ -49,17 +50,17 @@ def run_generate(step: Step, out: Path, rt: Runtime) -> dict:
     return summary
 
 
-# lm-eval model that scores BoolQ/COPA loglikelihoods, by the profile's generation backend. The paper's backend is
+# lm-eval model that scores the loglikelihood benchmarks, by the profile's generation backend. The paper's backend is
 # vLLM, but lm-eval's vllm model computes loglikelihoods through prompt_logprobs of a generation call, which
-# needs a logprobs cap and post-processing mode set right and adds nothing here: the 2 x 3270 + 2 x 100 short
-# requests of one checkpoint take a minute or two with lm-eval's reference hf model on the same GPU, which
+# needs a logprobs cap and post-processing mode set right and adds nothing here: the paper's 2 x 3270 + 2 x 100
+# short requests of one checkpoint take a minute or two with lm-eval's reference hf model on the same GPU, which
 # scores the full-vocabulary log-softmax directly. So both profiles use hf (GPU when there is one).
 LMEVAL_MODEL = {"vllm": "hf", "hf": "hf"}
 
 
 def run_loglikelihood(spec: GenerationSpec, rows: list[dict], out: Path, rt: Runtime) -> dict:
-    """BoolQ / COPA: lm-eval's loglikelihood of every choice of every doc on the checkpoint, one record per
-    doc in ``generations.jsonl`` (the score step turns them into acc). The docs are the benchmark's rows as
+    """A loglikelihood benchmark: lm-eval's loglikelihood of every choice of every doc on the checkpoint, one record
+    per doc in ``generations.jsonl`` (the score step turns them into acc). The docs are the benchmark's rows as
     ``load_rows`` gives them (fixture, or the hub split at its pinned revision), written to ``docs.jsonl``
     and read by the package's lm-eval task file; 0-shot, no chat template."""
     from repro.evaluate.lmeval import score_multiple_choice

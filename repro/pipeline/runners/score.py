@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from repro import faults
+from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
 from repro.pipeline import integrity
 from repro.pipeline.kinds import kind
@@ -16,27 +17,16 @@ from repro.specs import ScoreSpec
 
 
 def run_score(step: Step, out: Path, rt: Runtime) -> dict:
-    from repro.evaluate import scoring
-
     spec: ScoreSpec = step.spec
+    bench = spec.generation.benchmark
+    benchmark = get_benchmark(bench.name)
+    if spec.scorer != benchmark.scorer:
+        raise ReproError(f"{bench.name} is scored by {benchmark.scorer!r}, not {spec.scorer!r}",
+                         "plan its scoring through the profile (Profile.score)")
     gen = rt.store.step_dir("generate", spec.generation.key)
     rows = integrity.read_jsonl(gen.path, kind("generate").output, f"generate/{spec.generation.key}", AGAIN)
-    if spec.scorer == "llama_guard":
-        scored = scoring.score_safety(rows, judge=_judge(spec, rt))
-    elif spec.scorer == "aime_authors":
-        scored = scoring.score_aime(rows, judge=_judge(spec, rt))
-    elif spec.scorer == "gpqa_authors":
-        scored = scoring.score_gpqa(rows)
-    elif spec.scorer == "evalplus":
-        from repro.evaluate.code import load_problems
-
-        bench = spec.generation.benchmark
-        scored = scoring.score_code(bench.name, load_problems(bench.name, bench.data), rows,
-                                    progress_cb=rt.progress_cb)
-    elif spec.scorer == "lmeval_acc":  # BoolQ / COPA: acc from the loglikelihoods the generate step stored
-        scored = scoring.score_multiple_choice(rows)
-    else:
-        raise ReproError(f"no scorer named {spec.scorer!r}", "check the benchmark's scorer in the profile")
+    scored = benchmark.score(rows, bench.data, judge=_judge(spec, rt), progress_cb=rt.progress_cb)
+    benchmark.check_counts(scored.summary)
     score = {**scored.summary, "scorer": spec.scorer}
     write_jsonl(out / "verdicts.jsonl", scored.verdicts)
     faults.point("score.verdicts")

@@ -1,9 +1,11 @@
-"""Benchmark data -> chat requests with their gold targets (docs/evaluation.md#overview).
+"""The prompts of the generation benchmarks: their text and how data rows become chat requests with their gold
+targets (docs/evaluation.md#overview).
 
-Each benchmark renders a *user message*; the generation backend applies the model's chat
-template with the generation prompt. Prompt templates are versioned by name (``prompt`` in the
-BenchmarkSpec) so a change of wording changes every key that depends on it. The lm-eval task
-files (repro/evaluate/tasks) render the same strings (golden tests pin them).
+Each renderer gives one *user message* per question; the generation backend applies the model's chat template
+with the generation prompt. Which renderer a benchmark uses, and under which versioned template id (``prompt`` in
+its BenchmarkSpec, so a change of wording changes every key that depends on it), is its ``Benchmark`` object's
+(``repro/benchmarks``). The lm-eval task files (repro/evaluate/tasks) and the toy world render the same strings
+from here (golden tests pin them).
 """
 
 from __future__ import annotations
@@ -97,19 +99,6 @@ def code_items(rows: list[dict]) -> list[Item]:
     the same for every seed; ids are EvalPlus task ids ("HumanEval/0", "Mbpp/2")."""
     return [Item(id=row["task_id"], user=f"{EVALPLUS_INSTRUCTION}\n```\n{row['prompt'].strip()}\n```\n",
                  meta={"entry_point": row["entry_point"]}) for row in rows]
-
-
-def build_items(benchmark: str, rows: list[dict], seed: int) -> list[Item]:
-    if benchmark in ("strongreject", "beavertails"):  # same sampling, same dedupe (docs/evaluation.md#overview)
-        return strongreject_items(rows, benchmark)
-    if benchmark == "aime24":
-        return aime_items(rows)
-    if benchmark == "gpqa_diamond":
-        return gpqa_items(rows, seed)
-    if benchmark in ("humaneval", "mbpp"):
-        return code_items(rows)
-    raise ReproError(f"unknown benchmark {benchmark!r}",
-                     "known: strongreject, beavertails, aime24, gpqa_diamond, humaneval, mbpp")
 
 
 def _field(row: dict, *names: str):
