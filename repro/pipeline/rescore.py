@@ -11,10 +11,16 @@ the profile's copy of the benchmark data, so scoring needs no generation and no 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repro.errors import ReproError
 from repro.evaluate.scoring import Scored
+from repro.specs import DecodingSpec
+
+if TYPE_CHECKING:
+    from repro.profiles.base import Profile
 
 _JSON_WHITESPACE = " \t\r"  # JSON's whitespace, less the line end
 SCORABLE = ("aime24", "gpqa_diamond", "humaneval", "mbpp", "strongreject", "beavertails")
@@ -29,8 +35,8 @@ def read_responses(path: Path) -> list[dict]:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
-        raise ReproError(f"{path}:{line} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+        lineno = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ReproError(f"{path}:{lineno} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
                          "write the file in UTF-8 (JSON's own encoding)") from None
     # JSON Lines ends a line at "\n" only: str.splitlines() would also cut at U+2028, U+0085, \x0c and
     # others, which JSON strings may hold raw (a valid line would read as two invalid ones).
@@ -62,7 +68,7 @@ def read_responses(path: Path) -> list[dict]:
     return rows
 
 
-def _gold(benchmark: str, profile, rows: list[dict]) -> list[dict]:
+def _gold(benchmark: str, profile: Profile, rows: list[dict]) -> list[dict]:
     """Rows completed with target, prompt and problem from the benchmark's data."""
     needs_data = [r for r in rows if "target" not in r or benchmark in ("strongreject", "beavertails", "aime24")]
     if not needs_data:
@@ -95,7 +101,8 @@ def _gold(benchmark: str, profile, rows: list[dict]) -> list[dict]:
     return out
 
 
-def local_judge(model_path: Path, backend: str, decoding, dtype: str = "bfloat16"):
+def local_judge(model_path: Path, backend: str, decoding: DecodingSpec,
+                dtype: str = "bfloat16") -> Callable[[list], list]:
     """A judge callable over a local model directory (Llama-Guard-3-8B, Qwen2.5-32B-Instruct, or a stand-in),
     its model loaded when the first prompts arrive."""
     from functools import cache
@@ -106,7 +113,7 @@ def local_judge(model_path: Path, backend: str, decoding, dtype: str = "bfloat16
     return judge_callable(cache(lambda: load_generator(backend, model_path, dtype, decoding)), decoding)
 
 
-def rescore(benchmark: str, path: Path, profile, judge_path: Path | None = None, backend: str = "hf",
+def rescore(benchmark: str, path: Path, profile: Profile, judge_path: Path | None = None, backend: str = "hf",
             judge_dtype: str = "bfloat16") -> Scored:
     from repro.evaluate import scoring
 
@@ -125,7 +132,7 @@ def rescore(benchmark: str, path: Path, profile, judge_path: Path | None = None,
     if benchmark == "gpqa_diamond":
         return scoring.score_gpqa(rows)
     judge_spec = profile.judge_for(profile.benchmark(benchmark).scorer)
-    judge = None if judge_path is None else local_judge(judge_path, backend, judge_spec.decoding, judge_dtype)
+    judge = None if judge_path is None or judge_spec is None else local_judge(judge_path, backend, judge_spec.decoding, judge_dtype)
     if benchmark == "aime24":
         return scoring.score_aime(rows, judge=judge)
     if judge is None:
