@@ -149,13 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     if args not in ([], ["--check"]):
         print("usage: python -m repro.figures.readme [--check]", file=sys.stderr)
         return 2
+    from repro.figures.cost_tables import (  # README.md's and docs/compute.md's cost blocks
+        stale_docs,
+        write_docs,
+    )
+
     try:
         if args:
-            stale = stale_readmes()
+            stale = stale_readmes() + stale_docs()
             for p in stale:
                 print(f"stale: {p}")
             return 1 if stale else 0
-        for p in write_readmes():
+        for p in write_readmes() + write_docs():
             print(f"rewrote {p}")
     except ReproError as exc:
         print(f"error: {exc}", file=sys.stderr)
