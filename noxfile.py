@@ -29,7 +29,9 @@ def _install(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite (CPU; GPU-only tests skip themselves)."""
+    """The test suite on CPU (vLLM and Slurm tests skip themselves: their own sessions run them). The quick lane,
+    without the tests marked ``slow`` (whole smoke figures, executor and fault-injection runs):
+    `nox -s tests -- -m "not slow" -q`."""
     _install(session)
     session.run("python", "-m", "pytest", *(session.posargs or ["-q"]))
 
