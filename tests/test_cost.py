@@ -11,7 +11,7 @@ from repro import roots
 from repro.assets import registry as R
 from repro.cli import app
 from repro.errors import ReproError
-from repro.figures import cost_tables
+from repro.figures import readme
 from repro.figures.catalog import CATALOG
 from repro.figures.registry import figure_module
 from repro.pipeline import cost
@@ -190,18 +190,18 @@ def test_reduced_fig2_costs_about_one_gpu_day(figure_steps):
 def test_costs_quoted_in_the_docs_are_the_cost_models(tmp_path):
     """README.md's and docs/compute.md's GPU-hours are the cost model's (`python -m repro.figures.readme`); a number
     edited by hand is found stale and rewritten."""
-    assert cost_tables.stale_docs() == []
+    assert readme.stale_docs() == []
     (tmp_path / "docs").mkdir()
     for rel in ("README.md", "docs/compute.md"):
         (tmp_path / rel).write_text((roots.SOURCE_TREE / rel).read_text(encoding="utf-8"), encoding="utf-8")
     reduced_fig2 = f"{_total(plan_recipe(figure_module(2).recipe(REDUCED))):.1f}"
-    readme = tmp_path / "README.md"
-    row = next(line for line in readme.read_text().splitlines() if line.startswith("| `reduced` GPU-h |"))
+    page = tmp_path / "README.md"
+    row = next(line for line in page.read_text().splitlines() if line.startswith("| `reduced` GPU-h |"))
     assert row.split(" | ")[2] == reduced_fig2
-    readme.write_text(readme.read_text().replace(row, row.replace(f" {reduced_fig2} ", " 23 ", 1)))
-    assert cost_tables.stale_docs(tmp_path) == [readme]
-    assert cost_tables.write_docs(tmp_path) == [readme]
-    assert cost_tables.stale_docs(tmp_path) == []
+    page.write_text(page.read_text().replace(row, row.replace(f" {reduced_fig2} ", " 23 ", 1)))
+    assert readme.stale_docs(tmp_path) == [page]
+    assert readme.write_docs(tmp_path) == [page]
+    assert readme.stale_docs(tmp_path) == []
 
 
 # --- the reduced profile differs from paper only as stated ---------------------------------------------
