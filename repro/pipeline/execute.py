@@ -6,6 +6,8 @@ one Slurm job per step. This module keeps the entry points the CLI and figures u
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 
 from repro.pipeline.executors import make_executor
@@ -13,8 +15,13 @@ from repro.pipeline.executors.step import step_status
 from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
 
+if TYPE_CHECKING:
+    from repro.pipeline.executors.local import LocalExecutor
+    from repro.pipeline.executors.slurm import SubmititExecutor
 
-def execute(steps: list[Step], store: ArtifactStore, console: Console | None = None, executor=None) -> dict[str, int]:
+
+def execute(steps: list[Step], store: ArtifactStore, console: Console | None = None,
+            executor: LocalExecutor | SubmititExecutor | None = None) -> dict[str, int]:
     """Run every unfinished step of ``steps``; return counts of ran/skipped steps by kind.
     ``executor`` defaults to the in-process one (``make_executor("local")``)."""
     executor = executor or make_executor("local", console=console)

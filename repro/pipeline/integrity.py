@@ -34,8 +34,10 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from repro.errors import ReproError
+from repro.pipeline.steps import Step
 
 COMPLETE = "COMPLETE"
 MANIFEST = "manifest.json"
@@ -158,7 +160,7 @@ def read_manifest(step_dir: Path) -> dict:
     return manifest
 
 
-def _not_its_record(step_dir: Path, m) -> str | None:
+def _not_its_record(step_dir: Path, m: object) -> str | None:
     if not isinstance(m, dict) or not isinstance(m.get("outputs"), dict) or not m["outputs"]:
         return "records no outputs (damaged, or written by an older version)"
     if (m.get("kind"), m.get("key")) != (step_dir.parent.name, step_dir.name):
@@ -218,7 +220,8 @@ def intact(step_dir: Path, deep: bool = False) -> State:
     return State("done", digest=digest, problems=[], bad_files=[])
 
 
-def step_state(store, step, deep: bool = False, states: dict | None = None) -> State:
+def step_state(store: Any, step: Step,  # store: an ArtifactStore (store.py imports this module)
+               deep: bool = False, states: dict | None = None) -> State:
     """``step``'s state in ``store``, its inputs included (``states`` caches the inputs' states by step id)."""
     states = {} if states is None else states
     if step.id in states:
@@ -284,7 +287,7 @@ class DamagedInput(ReproError):
         super().__init__(problem, fix)
         self.marked = marked
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[DamagedInput], tuple[str, str | None, bool]]:
         return type(self), (self.problem, self.fix, self.marked)
 
 
@@ -359,7 +362,7 @@ def read_text(step_dir: Path, rel: str, step_id: str, again: str) -> str:
         raise ReproError(f"step {step_id}: {rel} is damaged ({_where(exc)})", fix) from None
 
 
-def read_json(step_dir: Path, rel: str, step_id: str, again: str):
+def read_json(step_dir: Path, rel: str, step_id: str, again: str) -> Any:
     try:
         return json.loads(read_text(step_dir, rel, step_id, again))
     except json.JSONDecodeError as exc:

@@ -50,6 +50,7 @@ def checkpoint_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
 
 def adapter_or_full_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
     """The trainer's own checkpoint for an epoch (the adapter alone for LoRA runs)."""
+    assert ckpt.train is not None  # callers pass trained checkpoints only
     train_dir = store.step_dir("train", ckpt.train.key)
     sid = f"train/{ckpt.train.key}"
     if not (train_dir.path / "checkpoints.json").is_file():

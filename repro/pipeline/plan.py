@@ -45,6 +45,7 @@ class Planner:
 
     def checkpoint(self, ckpt: CheckpointSpec) -> tuple[str, ...]:
         if isinstance(ckpt, OrthoMergeCheckpointSpec):
+            assert ckpt.train is not None  # OrthoMergeCheckpointSpec refuses None
             deps = (self.train(ckpt.train), *self.model(ckpt.model))
             return (self._add(Step("orthomerge", ckpt.key, ckpt, deps, f"orthomerge {ckpt.model.label} {ckpt.label}")),)
         if ckpt.train is None:
@@ -61,7 +62,7 @@ class Planner:
         return self._add(Step("generate", gen.key, gen, deps, label))
 
     def score(self, score: ScoreSpec) -> str:
-        deps = (self.generation(score.generation),)
+        deps: tuple[str, ...] = (self.generation(score.generation),)
         if score.judge is not None:
             deps += self.model(score.judge.model)
         g = score.generation
@@ -71,6 +72,7 @@ class Planner:
     def geometry(self, spec: GeometrySpec) -> str:
         """A weight analysis reads the training run's own checkpoint (a LoRA adapter alone) and the base."""
         ckpt = spec.checkpoint
+        assert ckpt.train is not None  # GeometrySpec refuses a checkpoint without a training run
         deps = (self.train(ckpt.train), *self.model(ckpt.model))
         return self._add(Step("geometry", spec.key, spec, deps, f"{spec.analysis} {ckpt.model.label} {ckpt.label}"))
 

@@ -71,7 +71,7 @@ def container() -> dict | None:
 
 
 def package_versions() -> dict[str, str | None]:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for p in PACKAGES:
         try:
             versions[p] = md.version(p)
@@ -117,11 +117,11 @@ def environment() -> dict:
     }
 
 
-def seeds_of(spec) -> dict[str, object]:
+def seeds_of(spec: object) -> dict[str, object]:
     """Every ``seed``/``seeds`` field in a spec, by its path: {"benchmark.decoding.seeds": [0, ...]}."""
     found: dict[str, object] = {}
 
-    def walk(obj, path: str) -> None:
+    def walk(obj: object, path: str) -> None:
         if not dataclasses.is_dataclass(obj):
             return
         for f in dataclasses.fields(obj):
@@ -136,7 +136,7 @@ def seeds_of(spec) -> dict[str, object]:
     return found
 
 
-def provenance(spec=None) -> dict:
+def provenance(spec: object = None) -> dict:
     """The manifest's provenance block; with ``spec``, also the seeds it fixes."""
     from repro.pipeline.executors.determinism import determinism_settings
 

@@ -10,11 +10,17 @@ needs no generation and no GPU (judges aside).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repro.benchmarks import BENCHMARKS, get_benchmark
 from repro.errors import ReproError
 from repro.evaluate.scoring import Scored
+from repro.specs import DecodingSpec
+
+if TYPE_CHECKING:
+    from repro.profiles.base import Profile
 
 _JSON_WHITESPACE = " \t\r"  # JSON's whitespace, less the line end
 
@@ -28,8 +34,8 @@ def read_responses(path: Path) -> list[dict]:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
-        raise ReproError(f"{path}:{line} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+        lineno = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ReproError(f"{path}:{lineno} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
                          "write the file in UTF-8 (JSON's own encoding)") from None
     # JSON Lines ends a line at "\n" only: str.splitlines() would also cut at U+2028, U+0085, \x0c and
     # others, which JSON strings may hold raw (a valid line would read as two invalid ones).
@@ -61,7 +67,8 @@ def read_responses(path: Path) -> list[dict]:
     return rows
 
 
-def local_judge(model_path: Path, backend: str, decoding, dtype: str = "bfloat16"):
+def local_judge(model_path: Path, backend: str, decoding: DecodingSpec,
+                dtype: str = "bfloat16") -> Callable[[list], list]:
     """A judge callable over a local model directory (Llama-Guard-3-8B, Qwen2.5-32B-Instruct, or a stand-in),
     its model loaded when the first prompts arrive."""
     from functools import cache
@@ -77,7 +84,7 @@ def scorable() -> tuple[str, ...]:
     return tuple(name for name, b in BENCHMARKS.items() if b.rescorable)
 
 
-def rescore(benchmark: str, path: Path, profile, judge_path: Path | None = None, backend: str = "hf",
+def rescore(benchmark: str, path: Path, profile: Profile, judge_path: Path | None = None, backend: str = "hf",
             judge_dtype: str = "bfloat16") -> Scored:
     """The benchmark's scorer on the responses in ``path``, their gold from the profile's copy of its data."""
     if benchmark not in scorable():

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Step:
     kind: str  # a name of repro.pipeline.kinds.KINDS
     key: str
-    spec: object
+    spec: Any  # the spec of the kind's type (ModelSpec, TrainSpec, ScoreSpec, ...)
     deps: tuple[str, ...]  # ids of the steps this one reads
     label: str
 

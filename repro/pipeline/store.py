@@ -103,7 +103,7 @@ class ArtifactStore:
     ``lock_timeout`` (seconds, None = no limit) bounds how long a step waits for another process that holds it;
     ``on_wait(step_dir, holder, seconds)`` is called about once a second meanwhile (progress)."""
 
-    def __init__(self, root: Path, profile: str, lock_timeout: float | None = None,
+    def __init__(self, root: Path | str, profile: str, lock_timeout: float | None = None,
                  on_wait: Callable[[StepDir, str, float], None] | None = None):
         self.root = Path(root)
         self.profile = profile

@@ -27,8 +27,6 @@ REDUCED_EPOCHS = {"full": (1, 3, 5), "lora": (1, 2, 5, 10)}
 REDUCED_SEEDS = PAPER_SEEDS[:4]
 REDUCED_MAX_NEW_TOKENS = 16384
 REDUCED_BENCHMARKS_CUT = ("aime24", "gpqa_diamond", "humaneval", "mbpp")
-# What `repro plan 2 --profile reduced` gives with repro/pipeline/cost.py's assumptions (tested there).
-FIG2_GPU_HOURS = 24
 
 REDUCED_BENCHMARKS = {
     **PAPER_BENCHMARKS,
@@ -45,9 +43,8 @@ def _epochs(kind: str) -> str:
 class ReducedProfile(PaperProfile):
     name: str = "reduced"
     benchmarks: dict[str, BenchmarkSpec] = field(default_factory=lambda: REDUCED_BENCHMARKS)
-    description: str = (f"the paper's models and training runs exactly, a stated subset of the evaluation: about one "
-                   f"GPU-day (~{FIG2_GPU_HOURS} H100-hours) for Fig. 2 by repro/pipeline/cost.py (`repro plan N "
-                   "--profile reduced` for any figure)")
+    description: str = ("the paper's models and training runs exactly, a stated subset of the evaluation: about one "
+                        "GPU-day for Fig. 2 (`repro plan N --profile reduced` estimates any figure)")
     setting_deviations: tuple[str, ...] = PaperProfile.setting_deviations + (
         f"reduced profile, checkpoints: full fine-tuning evaluated at epochs {_epochs('full')} of "
         f"{PAPER_EPOCHS['full']}, LoRA at epochs {_epochs('lora')} of {PAPER_EPOCHS['lora']} (training is the "

@@ -200,11 +200,13 @@ class OrthoMergeCheckpointSpec(CheckpointSpec):
 
     @property
     def label(self) -> str:
+        assert self.train is not None and self.orthomerge is not None  # __post_init__ refuses None
         return f"{self.train.mode} e{self.epoch} {self.orthomerge.label}"
 
     @property
     def key(self) -> str:
         om = self.orthomerge
+        assert self.train is not None and om is not None  # __post_init__ refuses None
         return spec_key(self, f"{self.model.slug}-{self.train.mode}-ep{self.epoch}-om{om.variant}-k{om.k}-l{om.lam:g}")
 
 

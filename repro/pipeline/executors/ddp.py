@@ -87,8 +87,8 @@ def _one_gpu_per_rank() -> None:
 
 def main(argv: list[str]) -> None:
     _one_gpu_per_rank()
-    root, profile, step_file, out = argv
-    out = Path(out)
+    root, profile, step_file, out_arg = argv
+    out = Path(out_arg)
     step = pickle.loads(Path(step_file).read_bytes())
 
     from repro.pipeline.executors.determinism import apply_determinism, seed_everything

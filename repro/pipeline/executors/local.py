@@ -97,7 +97,8 @@ class LocalExecutor:
         import multiprocessing as mp
 
         threads = max(1, (os.cpu_count() or self.jobs) // self.jobs)
-        pending, running = list(todo), {}
+        pending = list(todo)
+        running: dict[cf.Future[dict | None], Step] = {}
         waiting_on, done_ids = {s.id for s in todo}, set()  # a dep outside ``todo`` was COMPLETE at the start
         ctx = mp.get_context("spawn")  # a fresh interpreter: no torch thread pools inherited by fork
         with cf.ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
@@ -147,6 +148,6 @@ def _init_worker(root: str, profile: str, lock_timeout: float | None, threads: i
     _WORKER.update(store=store, runtime=Runtime(store))
 
 
-def _work(step: Step, train_processes: int) -> dict:
+def _work(step: Step, train_processes: int) -> dict | None:
     return run_one(step, _WORKER["store"], _WORKER["runtime"], executor=LocalExecutor.name,
                    train_processes=train_processes)

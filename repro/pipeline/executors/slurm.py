@@ -174,7 +174,8 @@ class SubmititExecutor:
     # --- local backend: the driver holds each step until its inputs are COMPLETE -------------------
     def _run_local(self, todo: list[Step], store: ArtifactStore, counts: dict) -> dict:
         folder = self._folder(store)
-        pending, running = list(todo), {}
+        pending = list(todo)
+        running: dict[str, tuple[Step, submitit.Job]] = {}
         while pending or running:
             for step in list(pending):
                 if len(running) >= max(1, self.options.max_parallel):
@@ -252,7 +253,8 @@ class SubmititExecutor:
                 counts: dict) -> None:
         """Poll squeue until every step is COMPLETE: one line per job state change, an error for a job that
         ended without finishing its step."""
-        remaining, ended, seen = {s.id: s for s in todo}, set(), {}
+        remaining, ended = {s.id: s for s in todo}, set()
+        seen: dict[str, str] = {}
         while remaining:
             states = slurm_states([jobs[sid] for sid in remaining])
             for sid, step in list(remaining.items()):

@@ -34,6 +34,7 @@ def run_geometry(step: Step, out: Path, rt: Runtime) -> dict:
     ckpt = spec.checkpoint
     base = model_dir(rt.store, ckpt.model)
     weights = adapter_or_full_dir(rt.store, ckpt)  # a LoRA run's adapter alone, or the full checkpoint
+    assert ckpt.train is not None  # GeometrySpec refuses a checkpoint without a training run
     lora = ckpt.train.parsed.is_lora
     if spec.analysis == "stable_rank":
         rows, stats = stable_rank_pass(base, weights, lora=lora, progress=rt.progress_cb)
@@ -51,6 +52,7 @@ def run_orthomerge(step: Step, out: Path, rt: Runtime) -> dict:
 
     ckpt: OrthoMergeCheckpointSpec = step.spec
     om = ckpt.orthomerge
+    assert om is not None  # OrthoMergeCheckpointSpec refuses None
     adapter = adapter_or_full_dir(rt.store, ckpt)
     report = orthomerge_checkpoint(model_dir(rt.store, ckpt.model), adapter, out / kind("orthomerge").output,
                                    om.variant, om.k,

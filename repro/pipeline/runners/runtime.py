@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+from repro.generate.base import Generator
 from repro.pipeline.store import ArtifactStore
 from repro.specs import DecodingSpec
 
@@ -35,7 +36,7 @@ class Runtime:
         quiet_libraries()
         self.store = store
         self.progress_cb = progress_cb  # (done, total) for the current step
-        self._generators: dict[tuple, object] = {}
+        self._generators: dict[tuple, Generator] = {}
         self.engine_starts: dict[str, int] = {}
         self._step: dict = {}
 
