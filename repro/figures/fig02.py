@@ -16,7 +16,7 @@ from pathlib import Path
 from repro.assets.registry import R1_QWEN_7B, R1_QWEN_14B
 from repro.figures import frontier
 from repro.figures.experiment.build import figure_experiment, figure_recipe, model_entry
-from repro.figures.experiment.schema import Evaluation, Experiment, Plot, Run
+from repro.figures.experiment.schema import Evaluation, Experiment, Plot, Run, Tests
 from repro.figures.recipe import FigureRecipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
@@ -26,7 +26,7 @@ NUMBER = 2
 MODELS = (R1_QWEN_7B, R1_QWEN_14B)
 LORA_MODE = "lora_mlp_r1"
 BENCHMARKS = ("aime24", "gpqa_diamond", "humaneval", "mbpp")
-TESTS = "plus"
+TESTS: Tests = "plus"
 EXTRA_STYLES = (("tab:cyan", "s"), ("tab:orange", "D"), ("tab:green", "^"))  # a profile's extra series
 # Series a profile adds beside the paper's Base / Full / LoRA (the paper: none), by profile name: (series name,
 # mode, learning rate, or None for the profile's shared one). The toy's control: full fine-tuning at its own tuned
@@ -37,12 +37,13 @@ EXTRA_SERIES: dict[str, tuple[tuple[str, str, float | None], ...]] = {
 }
 
 
-def base_full_lora_experiment(profile: Profile, number: int, benchmarks: tuple[str, ...], tests: str,
+def base_full_lora_experiment(profile: Profile, number: int, benchmarks: tuple[str, ...], tests: Tests,
                               models: tuple[ModelSpec, ...] = MODELS, safety: str = "strongreject",
                               extra: bool = False) -> Experiment:
     """Base, Full and LoRA checkpoints of each model, one panel per (model, benchmark), safety on x; ``extra``
     adds the profile's ``EXTRA_SERIES``. ``benchmarks`` are the ones the profile has (``profile.available``)."""
-    series = [("Full", "full", None, None, None), ("LoRA", LORA_MODE, None, None, None)]
+    series: list[tuple[str, str, float | None, str | None, str | None]] = [
+        ("Full", "full", None, None, None), ("LoRA", LORA_MODE, None, None, None)]
     if extra:
         series += [(name, mode, lr, *EXTRA_STYLES[i % len(EXTRA_STYLES)])
                    for i, (name, mode, lr) in enumerate(EXTRA_SERIES.get(profile.name, ()))]

@@ -57,6 +57,7 @@ def _sweep_panel(profile: Profile, title: str, y_label: str, finals: list, full_
 def experiment(profile: Profile) -> Experiment:
     key, entry = model_entry(MODEL)
     final = profile.checkpoints(profile.train(MODEL, "full"))[-1].epoch
+    assert final is not None  # a training run's checkpoints carry their epoch
     runs = [Run(name=f"r={r}", model=key, mode=f"lora_mlp_r{r}") for r in lora_ranks(profile)]
     runs.append(Run(name="Full", model=key, mode="full", evaluate_epochs=[final]))
     return figure_experiment(profile, NUMBER, {key: entry}, runs,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from repro.benchmarks import BENCHMARKS, Assumed
+from repro.benchmarks.kinds import LoglikelihoodBenchmark
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
     "evalplus_cpu_s": Assumption(1.0, "CPU seconds per code sample (base + plus tests)",
                                  GUESS + ": EvalPlus runs up to ~1000 plus inputs per task in a sandbox"),
     **{f"loglik_tokens_{b.name}": _benchmark(b.loglik_tokens, f"tokens per {b.label} loglikelihood request")
-       for b in BENCHMARKS.values() if getattr(b, "loglik_tokens", None) is not None},
+       for b in BENCHMARKS.values() if isinstance(b, LoglikelihoodBenchmark) and b.loglik_tokens is not None},
     "loglik_choices": Assumption(2, "requests per question (BoolQ, COPA)", "docs/compute.md: 3270x2 and 100x2"),
     # --- training -----------------------------------------------------------------------------------
     "lora_s_per_step_14b": Assumption(0.27, "seconds per LoRA step, 14B (x params / 14.77 otherwise)",

@@ -6,7 +6,7 @@ one Slurm job per step. This module keeps the entry points the CLI and figures u
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def execute(steps: list[Step], store: ArtifactStore, console: Console | None = None,
-            executor: LocalExecutor | SubmititExecutor | None = None) -> dict[str, int]:
+            executor: LocalExecutor | SubmititExecutor | None = None) -> dict[str, Any]:
     """Run every unfinished step of ``steps``; return counts of ran/skipped steps by kind.
     ``executor`` defaults to the in-process one (``make_executor("local")``)."""
     executor = executor or make_executor("local", console=console)

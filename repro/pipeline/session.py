@@ -7,11 +7,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repro import roots
 from repro.pipeline.plan import Recipe
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from repro.pipeline.executors.local import LocalExecutor
+    from repro.pipeline.executors.slurm import SubmititExecutor
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,8 @@ def open_store(profile: Profile, lock_timeout: float | None = None) -> ArtifactS
     return ArtifactStore(roots.artifacts(), profile.store_name, lock_timeout=lock_timeout)
 
 
-def run_and_render(profile: Profile, targets: list[Target], runner, what: str, command: Command, console,
+def run_and_render(profile: Profile, targets: list[Target], runner: LocalExecutor | SubmititExecutor, what: str,
+                   command: Command, console: Console,
                    show: Callable[[str], None], executor: str = "local", lock_timeout: float | None = None) -> None:
     """Plan the union of ``targets``, run what is not done with ``runner``, then render each into its directory.
     Progress lines go to ``console`` (stderr), the rendered files' paths to ``show`` (stdout)."""

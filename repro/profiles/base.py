@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from repro.assets.registry import R1_QWEN_14B
 from repro.benchmarks import BENCHMARKS, get_benchmark
@@ -71,7 +71,8 @@ class Profile(ABC):
 
     @property
     def default_backend(self) -> str:
-        return type(self).backend  # the class's default: a variant's ``backend`` may be the other one
+        # the class's default: a variant's ``backend`` may be the other one
+        return next(str(f.default) for f in fields(type(self)) if f.name == "backend")
 
     @property
     def variant(self) -> str:
@@ -175,7 +176,8 @@ class Profile(ABC):
 
     def judge_for(self, benchmark: str) -> JudgeSpec | None:
         """The judge that benchmark ``benchmark`` asks for (its object's ``judge``), with this profile's engine."""
-        judge = {"safety": self.judge, "math": self.math_judge}.get(get_benchmark(benchmark).judge, lambda: None)()
+        wanted = get_benchmark(benchmark).judge
+        judge = None if wanted is None else {"safety": self.judge, "math": self.math_judge}[wanted]()
         return None if judge is None else replace(judge, decoding=self._engine(judge.decoding))
 
     def _engine(self, decoding: DecodingSpec) -> DecodingSpec:

@@ -66,6 +66,9 @@ def _unique(v: list | None) -> list | None:
     return v
 
 
+# Which tests a code panel plots: the plus tests (EvalPlus) or the base ones, of the same generations.
+Tests = Literal["plus", "base"]
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -148,7 +151,7 @@ class Evaluation(_Strict):
 
 class Plot(_Strict):
     front: Literal["panel", "series"] = "panel"
-    tests: Literal["plus", "base"] = "plus"
+    tests: Tests = "plus"
     titles: Literal["model", "benchmark"] = "model"
 
 
