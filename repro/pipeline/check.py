@@ -10,6 +10,7 @@ figures share.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from repro.pipeline.integrity import State, step_state
 from repro.pipeline.kinds import KINDS
@@ -17,7 +18,7 @@ from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore
 
 
-def check_steps(steps: list[Step], store: ArtifactStore, deep: bool = False) -> list[dict]:
+def check_steps(steps: list[Step], store: ArtifactStore, deep: bool = False) -> list[dict[str, Any]]:
     """One row per planned step: id, kind, label, status, problems."""
     states: dict[StepId, State] = {}
     rows = []
@@ -38,7 +39,7 @@ def unplanned(steps: list[Step], store: ArtifactStore) -> list[StepId]:
     return out
 
 
-def summarize(rows: list[dict]) -> dict:
+def summarize(rows: list[dict[str, Any]]) -> dict[str, int]:
     counts = Counter(r["status"] for r in rows)
     return {status: counts.get(status, 0) for status in ("done", "todo", "partial", "damaged", "stale")}
 

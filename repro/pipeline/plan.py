@@ -61,7 +61,7 @@ class Planner:
         return self._add(Step("generate", gen.key, gen, deps, label))
 
     def score(self, score: ScoreSpec) -> StepId:
-        deps = (self.generation(score.generation),)
+        deps: tuple[StepId, ...] = (self.generation(score.generation),)
         if score.judge is not None:
             deps += self.model(score.judge.model)
         g = score.generation

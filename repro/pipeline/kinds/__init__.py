@@ -1,7 +1,9 @@
 """Every step kind, one class each (see :mod:`.base`), registered in :data:`KINDS`: its facts as class attributes,
 its behaviour as methods that call its runner (``repro.pipeline.runners``), its estimator
 (``repro.pipeline.cost``) and its request (``repro.pipeline.executors.resources``). Those are imported inside the
-methods, so importing this table imports none of them (and none of the heavy libraries behind the runners).
+methods, so importing this table imports none of them (and none of the heavy libraries behind the runners). The
+runners and the readers of a step's output sit below this table, so the output names are ``repro.pipeline.locate``'s
+and each class names its own from there.
 
 Adding a kind of step means adding one class here (and the functions it calls) and its line in ``KINDS``.
 """
