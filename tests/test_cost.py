@@ -15,6 +15,7 @@ from repro.figures import readme
 from repro.figures.catalog import CATALOG
 from repro.figures.registry import figure_module
 from repro.pipeline import cost
+from repro.pipeline.estimates import estimate, step_resources, union_cost
 from repro.pipeline.plan import Planner, plan_recipe
 from repro.pipeline.steps import Step
 from repro.profiles import PROFILES, get_profile
@@ -44,11 +45,11 @@ def _gen_hours(bench: str = "aime24", model=R.R1_QWEN_14B, **decoding) -> float:
     limit = decoding.pop("limit", None)
     b = replace(b, decoding=replace(b.decoding, **decoding), data=replace(b.data, limit=limit))
     gen = GenerationSpec(checkpoint=PAPER.base(model), benchmark=b, backend="vllm")
-    return cost.estimate(Step("generate", gen.key, gen, (), "g")).gpu_hours
+    return estimate(Step("generate", gen.key, gen, (), "g")).gpu_hours
 
 
 def _total(steps) -> float:
-    return sum(cost.estimate(s).gpu_hours for s in steps)
+    return sum(estimate(s).gpu_hours for s in steps)
 
 
 # --- the estimates scale with the specs ---------------------------------------------------------------
@@ -82,7 +83,7 @@ def test_training_cost_and_disk_scale_with_steps_mode_and_size():
     full7 = PAPER.train(R.R1_QWEN_7B, "full")
 
     def est(spec):
-        return cost.estimate(Step("train", spec.key, spec, (), "t"))
+        return estimate(Step("train", spec.key, spec, (), "t"))
 
     assert est(replace(lora14, epochs=5)).gpu_hours < est(lora14).gpu_hours  # 2500 vs 5000 steps
     assert est(replace(lora14, batch_size=1)).gpu_hours > est(lora14).gpu_hours  # twice the steps
@@ -94,7 +95,7 @@ def test_training_cost_and_disk_scale_with_steps_mode_and_size():
     assert cost.adapter_params(PAPER.train(R.R1_QWEN_14B, "lora_mlp_r4")) == 4 * cost.adapter_params(lora14)
     assert est(lora14).disk_bytes < 0.001 * est(full14).disk_bytes
     merged = PAPER.checkpoints(lora14)[0]
-    assert cost.estimate(Step("merge", merged.key, merged, (), "m")).disk_bytes == pytest.approx(2 * 14.77e9)
+    assert estimate(Step("merge", merged.key, merged, (), "m")).disk_bytes == pytest.approx(2 * 14.77e9)
 
 
 def test_cost_grows_with_the_checkpoints_evaluated():
@@ -118,13 +119,13 @@ def test_a_model_without_a_parameter_count_is_one_clear_error():
 def test_slurm_requests_derive_from_the_cost_model():
     """Every benchmark's generation step (and its scoring) asks Slurm for at most the cost model's estimate times the
     stated margin, plus the job's start, and never less than the estimate."""
-    from repro.pipeline.executors.resources import START_SLACK_MIN, TIME_MARGIN, step_resources
+    from repro.pipeline.executors.resources import START_SLACK_MIN, TIME_MARGIN
 
     paper = get_profile("paper")
     for model in (R.R1_QWEN_7B, R.R1_QWEN_14B):
         for bench in paper.benchmarks:
             for s in plan_recipe_of_one(paper.score(paper.base(model), bench)):
-                est = cost.estimate(s)
+                est = estimate(s)
                 req = step_resources(s)
                 minutes = 60 * (est.gpu_hours / max(1, req.gpus) if est.gpu_hours else est.cpu_hours)
                 assert minutes <= req.time_min <= TIME_MARGIN * minutes + START_SLACK_MIN + 1, (s.label, req, est)
@@ -146,23 +147,23 @@ def test_smoke_steps_cost_no_gpu_and_finished_ones_are_measured(tmp_path):
     planner.model(model)
     (build,) = planner.steps.values()
     store = ArtifactStore(tmp_path, "smoke")
-    before = cost.estimate(build, store)
+    before = estimate(build, store)
     assert before.gpu_hours == 0 and before.measured == () and before.cpu_hours > 0
     execute([build], store)  # builds the tiny model for real
-    after = cost.estimate(build, store)
+    after = estimate(build, store)
     manifest = store.step_dir(build.kind, build.key).manifest()
     assert after.measured == ("cpu_hours", "disk_bytes")
     assert after.cpu_hours == pytest.approx(manifest["wall_time_s"] / 3600)
     assert after.disk_bytes > 100_000  # the tiny model's weights and tokenizer
     for s in plan_recipe(figure_module(2).recipe(smoke)):
-        assert cost.estimate(s).gpu_hours == 0
+        assert estimate(s).gpu_hours == 0
 
 
 # --- the union over figures -----------------------------------------------------------------------------
 def test_figures_2_and_9_share_everything(figure_steps):
     paper = figure_steps["paper"]
-    alone = cost.union_cost({2: paper[2]})
-    both = cost.union_cost({2: paper[2], 9: paper[9]})
+    alone = union_cost({2: paper[2]})
+    both = union_cost({2: paper[2], 9: paper[9]})
     fig9 = next(f for f in both["figures"] if f["figure"] == 9)
     assert fig9["gpu_hours"] > 0
     assert both["union"]["gpu_hours"] == pytest.approx(alone["union"]["gpu_hours"])

@@ -18,13 +18,13 @@ from submitit.slurm.slurm import _make_sbatch_string
 
 from repro.assets.registry import R1_QWEN_7B, R1_QWEN_14B
 from repro.errors import ReproError
+from repro.pipeline.estimates import step_resources
 from repro.pipeline.executors import make_executor
-from repro.pipeline.executors.resources import step_resources
 from repro.pipeline.executors.slurm import SlurmOptions, StepJob, slurm_parameters
 from repro.pipeline.executors.step import run_one
 from repro.pipeline.plan import Planner
 from repro.pipeline.runners import Runtime
-from repro.pipeline.steps import Step
+from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import get_profile
 from repro.train.checkpoints import whole_checkpoints
@@ -100,7 +100,7 @@ def test_a_step_never_starts_before_its_inputs(tmp_path):
     planner = Planner()
     train = SMOKE.train(R1_QWEN_7B, "lora_mlp_r1")
     planner.train(train)
-    train_step = planner.steps[f"train/{train.key}"]
+    train_step = planner.steps[StepId("train", train.key)]
     with pytest.raises(ReproError, match="cannot start: its inputs asset/"):
         run_one(train_step, store, runtime=None)
     assert not store.step_dir("train", train.key).started  # nothing written

@@ -40,7 +40,7 @@ def test_fig1_and_fig7_analyses_read_the_training_runs_directly():
         geos = [s for s in steps7 if s.kind == "geometry"]
         assert [g.spec.checkpoint.train.mode for g in geos] == ["full", "lora_qkvo_mlp_r4"]
         assert all(g.spec.top_k == 16 and g.spec.analysis == "overlap" for g in geos)
-        assert all(any(d.startswith("train/") for d in g.deps) for g in geos)
+        assert all(any(d.kind == "train" for d in g.deps) for g in geos)
     # Fig. 1's full run is Fig. 7's (and Fig. 2's 14B full run): one training, shared by key.
     assert fig01.recipe(PAPER).trains[0].key == fig07.recipe(PAPER).trains[0].key
 

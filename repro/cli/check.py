@@ -45,7 +45,8 @@ def check(number: int = typer.Argument(None, help="figure number 1-12 (or --all)
     shared = shared_runs(figure_steps)
     if as_json:
         write_json({"profile": profile, "store": str(st.base), "deep": deep, "summary": counts, "steps": rows,
-                    "unplanned": extra, "shared_training_runs": [{"run": r, "figures": f} for r, f in shared]})
+                    "unplanned": [str(sid) for sid in extra],
+                    "shared_training_runs": [{"run": r, "figures": f} for r, f in shared]})
     else:
         table(f"{profile}: {len(rows)} planned steps in {st.base}" + (" (deep)" if deep else ""),
               ("status", "step", "what", "problem"),

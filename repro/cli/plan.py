@@ -47,15 +47,16 @@ def show_steps(steps: list, profile: str, title: str, as_json: bool, extra: dict
     """The steps of one plan: state, GPU-hours, CPU time and disk of each, and the totals (or all of it as JSON)."""
     from repro.pipeline import cost
     from repro.pipeline.assumptions import assumptions_json
+    from repro.pipeline.estimates import estimate
     from repro.pipeline.execute import step_status
 
     st = store(profile)
     states: dict = {}
     state = {s.id: step_status(st, s, states) for s in steps}
-    est = [cost.estimate(s, st) for s in steps]
+    est = [estimate(s, st) for s in steps]
     tot = cost.totals(est, state)
     if as_json:
-        rows = [{"id": e.step_id, "kind": e.kind, "group": e.group, "label": e.label, "state": state[e.step_id],
+        rows = [{"id": str(e.step_id), "kind": e.kind, "group": e.group, "label": e.label, "state": state[e.step_id],
                  "gpu_hours": e.gpu_hours, "gpu": e.gpu, "cpu_hours": e.cpu_hours, "disk_bytes": e.disk_bytes,
                  "basis": e.basis, "measured": list(e.measured)} for e in est]
         write_json({**(extra or {}), "profile": profile, "steps": rows, "totals": tot,
@@ -93,6 +94,7 @@ def _plan_all(profile: str, st, as_json: bool) -> None:
     """`repro plan --all`: every figure of the profile alone and all of them together."""
     from repro.pipeline import cost
     from repro.pipeline.assumptions import assumptions_json
+    from repro.pipeline.estimates import union_cost
     from repro.pipeline.execute import step_status
     from repro.pipeline.plan import plan_recipe
 
@@ -105,7 +107,7 @@ def _plan_all(profile: str, st, as_json: bool) -> None:
     union = {s.id: s for steps in figure_steps.values() for s in steps}
     states: dict = {}
     state = {sid: step_status(st, s, states) for sid, s in union.items()}
-    res = cost.union_cost(figure_steps, st, state)
+    res = union_cost(figure_steps, st, state)
     if as_json:
         write_json({"profile": profile, **res, "skipped_figures": skipped, "assumptions": assumptions_json()})
         return

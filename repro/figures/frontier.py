@@ -15,6 +15,7 @@ from repro.figures import intervals
 from repro.figures.plot import pareto_mask, profile_note, write_figure_dir
 from repro.figures.recipe import FigureRecipe, Panel, Point, Series
 from repro.pipeline.runners import read_score
+from repro.pipeline.steps import StepId
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import Profile
 from repro.specs import CheckpointSpec
@@ -132,7 +133,7 @@ def score_sources(store: ArtifactStore, rows: list[dict]) -> dict[str, str]:
     out = {}
     for key in sorted({r[k] for r in rows for k in ("safety_score_key", "reasoning_score_key") if r.get(k)}):
         manifest = json.loads((store.step_dir("score", key).path / "manifest.json").read_text())
-        out.update({f"score/{key}/{name}": o["sha256"] for name, o in sorted(manifest["outputs"].items())})
+        out.update({f"{StepId('score', key)}/{name}": o["sha256"] for name, o in sorted(manifest["outputs"].items())})
     return out
 
 
@@ -141,8 +142,8 @@ def read_verdicts(store: ArtifactStore, score) -> list[dict]:
     from repro.pipeline import integrity
     from repro.pipeline.locate import AGAIN
 
-    d = store.step_dir("score", score.key)
-    return integrity.read_jsonl(d.path, "verdicts.jsonl", f"score/{score.key}", AGAIN)
+    sid = StepId("score", score.key)
+    return integrity.read_jsonl(store.step_dir(sid.kind, sid.key).path, "verdicts.jsonl", sid, AGAIN)
 
 
 INTERVAL_FIELDS = ("safety_ci_lo", "safety_ci_hi", "safety_se", "reasoning_ci_lo", "reasoning_ci_hi", "reasoning_se")

@@ -62,13 +62,13 @@ def readme_path(root: Path, number: int) -> Path:
 def _plans_and_estimates(profile_name: str) -> tuple[dict, dict]:
     """Every figure's steps under ``profile_name`` and each unique step's cost estimate (empty store)."""
     from repro.figures.registry import figure_module
-    from repro.pipeline import cost
+    from repro.pipeline.estimates import estimate
     from repro.pipeline.plan import plan_recipe
     from repro.profiles import get_profile
 
     profile = get_profile(profile_name)
     plans = {n: plan_recipe(figure_module(n).recipe(profile)) for n in CATALOG}
-    return plans, {s.id: cost.estimate(s) for steps in plans.values() for s in steps}
+    return plans, {s.id: estimate(s) for steps in plans.values() for s in steps}
 
 
 def cost_block(number: int) -> str:
@@ -151,10 +151,10 @@ def write_readmes(root: Path | None = None, claims: list[Claim] | None = None) -
 
 @functools.cache
 def _union(profile_name: str) -> dict:
-    from repro.pipeline import cost
+    from repro.pipeline import estimates
 
     plans, _ = _plans_and_estimates(profile_name)
-    return cost.union_cost(plans)
+    return estimates.union_cost(plans)
 
 
 def figure_costs() -> str:

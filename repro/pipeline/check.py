@@ -10,43 +10,43 @@ figures share.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
-from repro.pipeline.integrity import step_state
-from repro.pipeline.steps import Step
+from repro.pipeline.integrity import State, step_state
+from repro.pipeline.kinds import KINDS
+from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore
 
-KINDS = ("asset", "train", "merge", "orthomerge", "geometry", "generate", "score")
 
-
-def check_steps(steps: list[Step], store: ArtifactStore, deep: bool = False) -> list[dict]:
+def check_steps(steps: list[Step], store: ArtifactStore, deep: bool = False) -> list[dict[str, Any]]:
     """One row per planned step: id, kind, label, status, problems."""
-    states: dict = {}
+    states: dict[StepId, State] = {}
     rows = []
     for s in steps:
         st = step_state(store, s, deep=deep, states=states)
-        rows.append({"id": s.id, "kind": s.kind, "label": s.label, "status": st.status, "problems": st.problems})
+        rows.append({"id": str(s.id), "kind": s.kind, "label": s.label, "status": st.status, "problems": st.problems})
     return rows
 
 
-def unplanned(steps: list[Step], store: ArtifactStore) -> list[str]:
+def unplanned(steps: list[Step], store: ArtifactStore) -> list[StepId]:
     """Step directories in the store that no step of ``steps`` owns."""
-    planned = {(s.kind, s.key) for s in steps}
+    planned = {s.id for s in steps}
     out = []
     for kind in KINDS:
         d = store.base / kind
         if d.is_dir():
-            out += [f"{kind}/{p.name}" for p in sorted(d.iterdir()) if p.is_dir() and (kind, p.name) not in planned]
+            out += [sid for p in sorted(d.iterdir()) if p.is_dir() and (sid := StepId(kind, p.name)) not in planned]
     return out
 
 
-def summarize(rows: list[dict]) -> dict:
+def summarize(rows: list[dict[str, Any]]) -> dict[str, int]:
     counts = Counter(r["status"] for r in rows)
     return {status: counts.get(status, 0) for status in ("done", "todo", "partial", "damaged", "stale")}
 
 
 def shared_runs(figure_steps: dict[int, list[Step]]) -> list[tuple[str, list[int]]]:
     """Training runs that several figures use, with those figures (each is trained once)."""
-    users: dict[str, tuple[str, set[int]]] = {}
+    users: dict[StepId, tuple[str, set[int]]] = {}
     for n, steps in figure_steps.items():
         for s in steps:
             if s.kind == "train":

@@ -4,8 +4,9 @@ are derived too (``repro.pipeline.executors.resources``).
 Every number the estimates rest on is an assumption of ``repro.pipeline.assumptions``, with its source. Estimates
 scale with the specs: questions (``DatasetSpec.limit``/``n_rows``) x seeds x the mean output length under the
 ``max_new_tokens`` cap, the model's parameters and layer widths (its registry entry's ``shape``), training steps
-(epochs x rows / batch) and adapter size. Each step kind's estimator is named by its record in
-``repro.pipeline.kinds``.
+(epochs x rows / batch) and adapter size. Each step kind's ``estimate`` calls its estimator here
+(``repro.pipeline.kinds``); a planned step's estimate, measured where it has run, and the sums over several figures
+are ``repro.pipeline.estimates``.
 
 GPU-hours are device-hours of one GPU: every paper step fits one GPU (an H100, 80 GB), except 14B full
 fine-tuning, which needs one H200 and is counted as H200-hours. Merges and code tests run on CPU (CPU-hours).
@@ -19,14 +20,13 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
 from repro.generate.hf import SMALL_MODEL_BATCH
 from repro.pipeline.assumptions import assumed
-from repro.pipeline.kinds import kind
-from repro.pipeline.steps import Step
+from repro.pipeline.steps import Step, StepId
 
 if TYPE_CHECKING:
     from repro.pipeline.store import ArtifactStore
@@ -59,8 +59,9 @@ class Cost:
 
 @dataclass(frozen=True)
 class Estimate:
-    step_id: str
+    step_id: StepId
     kind: str
+    group: str  # the row of `repro plan` its cost is summed under (its kind's group)
     label: str
     gpu_hours: float
     cpu_hours: float
@@ -68,10 +69,6 @@ class Estimate:
     gpu: str
     basis: str
     measured: tuple[str, ...] = ()  # which numbers come from the step's own files ("cpu_hours", "disk_bytes")
-
-    @property
-    def group(self) -> str:
-        return kind(self.kind).group
 
 
 # --- model facts and rates --------------------------------------------------------------------------
@@ -155,7 +152,7 @@ def _other_local(what: str) -> Cost:
     return _local(assumed("smoke_other_s"), f"{what} of a local model")
 
 
-# --- one estimator per step kind (named by its record in repro.pipeline.kinds) ------------------------------
+# --- one estimator per step kind (each kind's estimate in repro.pipeline.kinds calls its own) ---------------
 def asset_cost(spec: ModelSpec) -> Cost:
     return _other_local("build")
 
@@ -264,7 +261,7 @@ def score_cost(spec: ScoreSpec) -> Cost:
 
 
 # --- per step, and summaries -------------------------------------------------------------------------------------
-def _measured(step: Step, store: ArtifactStore | None) -> tuple[float | None, int | None]:
+def measured(step: Step, store: ArtifactStore | None) -> tuple[float | None, int | None]:
     """(CPU-hours of wall time, bytes on disk) of a finished step, from its manifest and files."""
     if store is None:
         return None, None
@@ -279,21 +276,7 @@ def _measured(step: Step, store: ArtifactStore | None) -> tuple[float | None, in
     return wall, size
 
 
-def estimate(step: Step, store: ArtifactStore | None = None) -> Estimate:
-    """The cost of one step; with ``store``, a finished step's CPU time and disk are measured."""
-    c: Cost = kind(step.kind).call("estimate", step.spec)
-    cpu_h, basis, disk, measured = c.cpu_hours, c.basis, c.disk_bytes, []
-    wall, size = _measured(step, store)
-    if wall is not None and c.gpu_hours == 0.0:
-        cpu_h, basis = wall, f"CPU (measured): {wall * 3600:.1f} s wall time"
-        measured.append("cpu_hours")
-    if size is not None:
-        disk = size
-        measured.append("disk_bytes")
-    return Estimate(step.id, step.kind, step.label, c.gpu_hours, cpu_h, int(disk), c.gpu, basis, tuple(measured))
-
-
-def totals(estimates: list[Estimate], states: dict[str, str] | None = None) -> dict:
+def totals(estimates: list[Estimate], states: dict[StepId, str] | None = None) -> dict:
     """GPU-hours by group and device, CPU-hours, disk; with ``states``, what is left (steps not done)."""
     by_group: dict[str, float] = {}
     by_gpu: dict[str, float] = {}
@@ -314,34 +297,6 @@ def totals(estimates: list[Estimate], states: dict[str, str] | None = None) -> d
         out.update(steps_left=len(left), gpu_hours_left=sum(e.gpu_hours for e in left),
                    cpu_hours_left=sum(e.cpu_hours for e in left), disk_bytes_left=sum(e.disk_bytes for e in left))
     return out
-
-
-def union_cost(figure_steps: dict[int, list[Step]], store: ArtifactStore | None = None, states: dict[str, str] | None = None) -> dict:
-    """Every figure alone, and all of them together with each unique step once (steps are keyed by
-    spec hash, so the union is a dict merge); the saving from sharing; the most-shared training runs."""
-    union: dict[str, Step] = {}
-    users: dict[str, list[int]] = {}
-    for number, steps in figure_steps.items():
-        for s in steps:
-            union.setdefault(s.id, s)
-            users.setdefault(s.id, []).append(number)
-    est = {sid: estimate(s, store) for sid, s in union.items()}
-    figures: list[dict[str, Any]] = []
-    for number, steps in figure_steps.items():
-        t = totals([est[s.id] for s in steps])
-        figures.append({"figure": number, "steps": t["steps"], "gpu_hours": t["gpu_hours"],
-                        "cpu_hours": t["cpu_hours"], "disk_bytes": t["disk_bytes"]})
-    total = totals(list(est.values()), states)
-    summed = sum(f["gpu_hours"] for f in figures)
-    shared: list[dict[str, Any]] = sorted(
-        ({"run": union[sid].label, "key": union[sid].key, "figures": users[sid], "gpu_hours": est[sid].gpu_hours}
-         for sid in union if union[sid].kind == "train"),
-        key=lambda r: (-len(r["figures"]), -r["gpu_hours"], r["run"]))
-    return {"figures": figures, "union": total, "sum_of_figures_gpu_hours": summed,
-            "sum_of_figures_cpu_hours": sum(f["cpu_hours"] for f in figures),
-            "saving_gpu_hours": summed - total["gpu_hours"],
-            "saving_pct": 100 * (summed - total["gpu_hours"]) / summed if summed else 0.0,
-            "training_runs_by_sharing": shared}
 
 
 def human_bytes(n: float) -> str:

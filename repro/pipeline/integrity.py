@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from repro.errors import ReproError
-from repro.pipeline.steps import Step
+from repro.pipeline.steps import Step, StepId
 
 COMPLETE = "COMPLETE"
 MANIFEST = "manifest.json"
@@ -221,7 +221,7 @@ def intact(step_dir: Path, deep: bool = False) -> State:
 
 
 def step_state(store: Any, step: Step,  # store: an ArtifactStore (store.py imports this module)
-               deep: bool = False, states: dict | None = None) -> State:
+               deep: bool = False, states: dict[StepId, State] | None = None) -> State:
     """``step``'s state in ``store``, its inputs included (``states`` caches the inputs' states by step id)."""
     states = {} if states is None else states
     if step.id in states:
@@ -230,12 +230,11 @@ def step_state(store: Any, step: Step,  # store: an ArtifactStore (store.py impo
     if st.done:
         recorded = read_manifest(store.step_dir(step.kind, step.key).path).get("input_digests", {})
         for dep in step.deps:
-            kind, key = dep.split("/", 1)
-            dep_state = states.get(dep) or intact(store.step_dir(kind, key).path, deep)
+            dep_state = states.get(dep) or intact(store.step_dir(dep.kind, dep.key).path, deep)
             if not dep_state.done:
                 st = State("stale", [f"its input {dep} is {dep_state.status}"], digest=st.digest)
                 break
-            if recorded.get(dep) != dep_state.digest:
+            if recorded.get(str(dep)) != dep_state.digest:
                 st = State("stale", [f"its input {dep} was made again since"], digest=st.digest)
                 break
     states[step.id] = st
@@ -291,7 +290,7 @@ class DamagedInput(ReproError):
         return type(self), (self.problem, self.fix, self.marked)
 
 
-def _damaged(step_dir: Path, bad: list[str] | None, step_id: str, problem: str, again: str) -> DamagedInput:
+def _damaged(step_dir: Path, bad: list[str] | None, step_id: StepId, problem: str, again: str) -> DamagedInput:
     """The error for a file of a finished step that does not match its record, after unfinishing the step (when no
     other process holds it), so that the next run makes it again instead of reading it as done."""
     marked = False
@@ -309,7 +308,7 @@ def _damaged(step_dir: Path, bad: list[str] | None, step_id: str, problem: str, 
                         "damaged step)", marked)
 
 
-def verified(step_dir: Path, rel: str, step_id: str, again: str) -> Path:
+def verified(step_dir: Path, rel: str, step_id: StepId, again: str) -> Path:
     """``step_dir / rel`` (a file or a directory of a finished step), once the step is intact and every recorded
     file under it matches its record by content; one error line naming the step otherwise."""
     st = intact(step_dir)
@@ -343,7 +342,7 @@ def _where(exc: Exception) -> str:
 # ------------------------------------------------------------------ reading a finished step's files
 
 
-def read_text(step_dir: Path, rel: str, step_id: str, again: str) -> str:
+def read_text(step_dir: Path, rel: str, step_id: StepId, again: str) -> str:
     """The text of ``rel``, checked against the step's record (a finished step's) by content; one error line when it
     is damaged, and the step is unfinished so that the next run makes it again."""
     fix = f"{again} redoes it (`repro check` lists every damaged step)"
@@ -362,7 +361,7 @@ def read_text(step_dir: Path, rel: str, step_id: str, again: str) -> str:
         raise ReproError(f"step {step_id}: {rel} is damaged ({_where(exc)})", fix) from None
 
 
-def read_json(step_dir: Path, rel: str, step_id: str, again: str) -> Any:
+def read_json(step_dir: Path, rel: str, step_id: StepId, again: str) -> Any:
     try:
         return json.loads(read_text(step_dir, rel, step_id, again))
     except json.JSONDecodeError as exc:
@@ -370,7 +369,7 @@ def read_json(step_dir: Path, rel: str, step_id: str, again: str) -> Any:
                          f"{again} redoes it (`repro check` lists every damaged step)") from None
 
 
-def read_jsonl(step_dir: Path, rel: str, step_id: str, again: str) -> list[dict]:
+def read_jsonl(step_dir: Path, rel: str, step_id: StepId, again: str) -> list[dict]:
     rows = []
     for n, line in enumerate(read_text(step_dir, rel, step_id, again).splitlines(), 1):
         if line.strip():
@@ -382,7 +381,7 @@ def read_jsonl(step_dir: Path, rel: str, step_id: str, again: str) -> list[dict]
     return rows
 
 
-def _record(step_dir: Path, rel: str, step_id: str, fix: str) -> dict | None:
+def _record(step_dir: Path, rel: str, step_id: StepId, fix: str) -> dict | None:
     """The record of ``rel`` in a finished step's manifest (None for a step still running: it has none yet)."""
     if not (step_dir / COMPLETE).is_file():
         return None

@@ -2,7 +2,10 @@
 
 This is where a step's inputs are resolved, so it is where they are checked: every path it returns inside the store
 has been compared with its step's record by content (``integrity.verified``: sha256 of every file, remembered by
-this process per (device, inode, size, mtime)), and a step never loads a file it has not checked."""
+this process per (device, inode, size, mtime)), and a step never loads a file it has not checked.
+
+The names of the outputs later steps read are here too: the runners write them, the readers here and in the runners
+read them, and each step kind names its own (``repro.pipeline.kinds``)."""
 
 from __future__ import annotations
 
@@ -10,21 +13,24 @@ from pathlib import Path
 
 from repro.errors import ReproError
 from repro.pipeline.integrity import read_json, verified
-from repro.pipeline.kinds import kind
+from repro.pipeline.steps import StepId
 from repro.pipeline.store import ArtifactStore
 from repro.specs import CheckpointSpec, ModelSpec, OrthoMergeCheckpointSpec
 
 AGAIN = "running the same command again"  # what redoes a damaged step: the executor finds it and runs it anew
+MODEL = "model"  # the model directory an asset, merge or orthomerge step leaves
+GENERATIONS = "generations.jsonl"  # a generate step's completions, every seed
+SCORE = "score.json"  # a score step's summary
 
 
-def output(store: ArtifactStore, kind_name: str, key: str) -> Path:
-    """The output a step of ``kind_name`` leaves for the steps that read it (its kind record says which)."""
-    return verified(store.step_dir(kind_name, key).path, kind(kind_name).output, f"{kind_name}/{key}", AGAIN)
+def _model(store: ArtifactStore, sid: StepId) -> Path:
+    """The model directory a step that makes weights leaves for the steps that read it."""
+    return verified(store.step_dir(sid.kind, sid.key).path, MODEL, sid, AGAIN)
 
 
 def model_dir(store: ArtifactStore, model: ModelSpec) -> Path:
     if model.source == "tiny":
-        return output(store, "asset", model.key)
+        return _model(store, StepId("asset", model.key))
     if model.source == "fixture":
         from repro.assets.models import fixture_model_path
 
@@ -40,19 +46,19 @@ def model_dir(store: ArtifactStore, model: ModelSpec) -> Path:
 def checkpoint_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
     """A directory AutoModelForCausalLM can load: the base, a full-FT checkpoint, or a merged LoRA."""
     if isinstance(ckpt, OrthoMergeCheckpointSpec):
-        return output(store, "orthomerge", ckpt.key)
+        return _model(store, StepId("orthomerge", ckpt.key))
     if ckpt.train is None:
         return model_dir(store, ckpt.model)
     if ckpt.train.parsed.is_lora:
-        return output(store, "merge", ckpt.key)
+        return _model(store, StepId("merge", ckpt.key))
     return adapter_or_full_dir(store, ckpt)
 
 
 def adapter_or_full_dir(store: ArtifactStore, ckpt: CheckpointSpec) -> Path:
     """The trainer's own checkpoint for an epoch (the adapter alone for LoRA runs)."""
     assert ckpt.train is not None  # callers pass trained checkpoints only
-    train_dir = store.step_dir("train", ckpt.train.key)
-    sid = f"train/{ckpt.train.key}"
+    sid = StepId("train", ckpt.train.key)
+    train_dir = store.step_dir(sid.kind, sid.key)
     if not (train_dir.path / "checkpoints.json").is_file():
         raise ReproError(f"training run {ckpt.train.key} has no checkpoint index", "rerun the figure to finish it")
     rel = read_json(train_dir.path, "checkpoints.json", sid, AGAIN).get(str(ckpt.epoch))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from repro.pipeline.kinds import KINDS
-from repro.pipeline.steps import Step
+from repro.pipeline.kinds import kind
+from repro.pipeline.steps import Step, StepId
 from repro.specs import (
     CheckpointSpec,
     GenerationSpec,
@@ -27,23 +27,23 @@ from repro.specs import (
 
 class Planner:
     def __init__(self) -> None:
-        self.steps: dict[str, Step] = {}
+        self.steps: dict[StepId, Step] = {}
 
-    def _add(self, step: Step) -> str:
+    def _add(self, step: Step) -> StepId:
         self.steps.setdefault(step.id, step)
         return step.id
 
-    def model(self, model: ModelSpec) -> tuple[str, ...]:
+    def model(self, model: ModelSpec) -> tuple[StepId, ...]:
         if model.source != "tiny":
             return ()
         return (self._add(Step("asset", model.key, model, (), f"build {model.label}")),)
 
-    def train(self, train: TrainSpec) -> str:
+    def train(self, train: TrainSpec) -> StepId:
         deps = self.model(train.model)
         return self._add(Step("train", train.key, train, deps, f"train {train.model.label} {train.mode} "
                                                               f"({train.epochs} ep, bs {train.batch_size})"))
 
-    def checkpoint(self, ckpt: CheckpointSpec) -> tuple[str, ...]:
+    def checkpoint(self, ckpt: CheckpointSpec) -> tuple[StepId, ...]:
         if isinstance(ckpt, OrthoMergeCheckpointSpec):
             assert ckpt.train is not None  # OrthoMergeCheckpointSpec refuses None
             deps = (self.train(ckpt.train), *self.model(ckpt.model))
@@ -56,20 +56,20 @@ class Planner:
         deps = (train_id, *self.model(ckpt.model))
         return (self._add(Step("merge", ckpt.key, ckpt, deps, f"merge {ckpt.model.label} {ckpt.label}")),)
 
-    def generation(self, gen: GenerationSpec) -> str:
+    def generation(self, gen: GenerationSpec) -> StepId:
         deps = self.checkpoint(gen.checkpoint)
         label = f"generate {gen.benchmark.name} x{gen.benchmark.decoding.n} {gen.checkpoint.model.label} {gen.checkpoint.label}"
         return self._add(Step("generate", gen.key, gen, deps, label))
 
-    def score(self, score: ScoreSpec) -> str:
-        deps: tuple[str, ...] = (self.generation(score.generation),)
+    def score(self, score: ScoreSpec) -> StepId:
+        deps: tuple[StepId, ...] = (self.generation(score.generation),)
         if score.judge is not None:
             deps += self.model(score.judge.model)
         g = score.generation
         return self._add(Step("score", score.key, score, deps,
                               f"score {score.scorer} {g.checkpoint.model.label} {g.checkpoint.label}"))
 
-    def geometry(self, spec: GeometrySpec) -> str:
+    def geometry(self, spec: GeometrySpec) -> StepId:
         """A weight analysis reads the training run's own checkpoint (a LoRA adapter alone) and the base."""
         ckpt = spec.checkpoint
         assert ckpt.train is not None  # GeometrySpec refuses a checkpoint without a training run
@@ -101,25 +101,8 @@ def plan_recipes(recs: list[Recipe]) -> list[Step]:
     return reuse_order(list(planner.steps.values()))
 
 
-def generation_engine(step: Step) -> tuple:
-    """A checkpoint's generations sort together, the largest context cap first (None: the model's whole
-    context), so that one engine serves them all."""
-    cap = step.spec.benchmark.decoding.max_model_len
-    return step.spec.checkpoint.key, cap is not None, -(cap or 0)
-
-
-def judge_engine(step: Step) -> tuple:
-    """Scorings sort by judge model."""
-    return (step.spec.judge.model.key if step.spec.judge else "",)
-
-
-def _engine_group(step: Step) -> tuple:
-    loads = KINDS[step.kind].loads
-    return KINDS[step.kind].call("loads", step) if loads else ()
-
-
 def reuse_order(steps: list[Step]) -> list[Step]:
     """``steps`` (in dependency order) reordered so that a model, once loaded, serves every step that needs it
     before the next is loaded: by stage, then by the model a step loads, then as planned."""
     order = {s.id: i for i, s in enumerate(steps)}
-    return sorted(steps, key=lambda s: (KINDS[s.kind].stage, _engine_group(s), order[s.id]))
+    return sorted(steps, key=lambda s: (kind(s.kind).stage, kind(s.kind).loads(s), order[s.id]))

@@ -135,7 +135,8 @@ def figure_sections(profiles: list[str], root: Path) -> list[FigureSection]:
 def plan_costs(sections: list[FigureSection]) -> None:
     """Each figure's GPU-hours and disk for the paper and reduced profiles (estimates of the cost model)."""
     from repro.figures.registry import figure_module
-    from repro.pipeline.cost import estimate, totals
+    from repro.pipeline.cost import totals
+    from repro.pipeline.estimates import estimate
     from repro.pipeline.plan import plan_recipe
     from repro.profiles import get_profile
 

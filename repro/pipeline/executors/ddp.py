@@ -100,7 +100,7 @@ def main(argv: list[str]) -> None:
     seed_everything(step.spec.seed)  # every rank builds the same adapter init (DDP then broadcasts rank 0's)
     runtime = Runtime(ArtifactStore(Path(root), profile))
     if int(os.environ.get("RANK", "0")) == 0:
-        facts = kind(step.kind).call("run", step, out, runtime) or {}
+        facts = kind(step.kind).run(step, out, runtime) or {}
         atomic_write_json(out / ".ddp-facts.json", facts)
         return
     # Other ranks train in lockstep and leave the checkpoint checks and reports to rank 0, which

@@ -5,7 +5,8 @@ Wall time is the cost model's estimate of the step (``repro.pipeline.cost``) tim
 parameters from its registry entry: bf16 weights 2 bytes each; full fine-tuning in pure bf16 holds weights,
 gradients and both AdamW states, 8 bytes each, about 118 GB for the 14B model). A step that outlives its request
 is requeued by the Slurm executor and resumes from what it wrote, so a low guess costs a requeue, not the work.
-Each step kind's request function is named by its record in ``repro.pipeline.kinds``.
+Each step kind's ``request`` calls its function here (``repro.pipeline.kinds``); ``repro.pipeline.estimates``
+asks a step's kind for its request.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from repro.pipeline.cost import Estimate, estimate, training_state_gb
-from repro.pipeline.kinds import kind
+from repro.pipeline.cost import Estimate, training_state_gb
 from repro.pipeline.steps import Step
 
 TIME_MARGIN = 2.0  # requested wall time over the estimate: the estimates' throughputs are guesses
@@ -95,15 +95,3 @@ def score_request(step: Step, est: Estimate, gpu_mem_gb: int, processes: int) ->
         return cpu_request(step, est, gpu_mem_gb, processes)
     gpus = _gpus_for(2 * judge.model.params_b + KV_CACHE_GB, gpu_mem_gb)
     return Resources(gpus, 8, 64, _minutes(est, gpus), f"judge {judge.model.label} with vLLM: {est.basis}")
-
-
-def step_resources(step: Step, gpu_mem_gb: int = 80, train_processes: int = 1) -> Resources:
-    """The request for ``step`` on GPUs of ``gpu_mem_gb`` each (80: H100; 141: H200), training with up to
-    ``train_processes`` data-parallel processes where the run's batch allows it."""
-    record = kind(step.kind)
-    processes = 1
-    if record.data_parallel and train_processes > 1:
-        from repro.pipeline.executors.ddp import data_parallel_processes
-
-        processes = data_parallel_processes(step.spec, train_processes)
-    return record.call("request", step, estimate(step), gpu_mem_gb, processes)

@@ -38,9 +38,10 @@ from rich.console import Console
 from submitit.core.utils import JobPaths
 
 from repro.errors import ReproError
-from repro.pipeline.executors.resources import Resources, step_resources
+from repro.pipeline.estimates import step_resources
+from repro.pipeline.executors.resources import Resources
 from repro.pipeline.executors.step import dep_done, pending, run_one
-from repro.pipeline.steps import Step
+from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore, atomic_write_json
 
 # Slurm states in which a job may still finish its step (sacct/squeue names).
@@ -108,6 +109,14 @@ class StepJob(submitit.helpers.Checkpointable):
             runtime.close()
 
 
+def read_job_index(index_file: Path) -> dict[StepId, str]:
+    """The job index of the executor folder (``jobs.json``: step id -> Slurm job id), empty before the first
+    submission."""
+    if not index_file.is_file():
+        return {}
+    return {StepId.parse(sid): jid for sid, jid in json.loads(index_file.read_text()).items()}
+
+
 def slurm_parameters(step: Step, res: Resources, opts: SlurmOptions, after: list[str]) -> dict:
     """``submitit.SlurmExecutor.update_parameters`` arguments for one step's job."""
     params: dict = {
@@ -160,8 +169,8 @@ class SubmititExecutor:
         for s in todo:
             orphans = [d for d in s.deps if d not in planned and not dep_done(store, d)]
             if orphans:
-                raise ReproError(f"step {s.label} needs {', '.join(orphans)}, which is neither planned nor finished",
-                                 "plan the figure as a whole (repro figure N) rather than a subset of its steps")
+                raise ReproError(f"step {s.label} needs {', '.join(map(str, orphans))}, which is neither planned "
+                                 "nor finished", "plan the figure as a whole (repro figure N) rather than a subset of its steps")
         if not todo:
             return counts
         run = self._run_slurm if self.backend == "slurm" else self._run_local
@@ -175,7 +184,7 @@ class SubmititExecutor:
     def _run_local(self, todo: list[Step], store: ArtifactStore, counts: dict) -> dict:
         folder = self._folder(store)
         pending = list(todo)
-        running: dict[str, tuple[Step, submitit.Job]] = {}
+        running: dict[StepId, tuple[Step, submitit.Job]] = {}
         while pending or running:
             for step in list(pending):
                 if len(running) >= max(1, self.options.max_parallel):
@@ -223,9 +232,9 @@ class SubmititExecutor:
                              "run on a Slurm login node, or use --executor local")
         folder = self._folder(store)
         index_file = folder / "jobs.json"
-        index = json.loads(index_file.read_text()) if index_file.is_file() else {}
+        index = read_job_index(index_file)
         known = slurm_states([index[s.id] for s in todo if s.id in index])
-        jobs: dict[str, str] = {}
+        jobs: dict[StepId, str] = {}
         for step in todo:
             old = index.get(step.id)
             if old and known.get(old) in LIVE_STATES:
@@ -240,7 +249,7 @@ class SubmititExecutor:
             ex.update_parameters(**slurm_parameters(step, self._resources(step), self.options, after))
             job = ex.submit(self._job(store, step))
             jobs[step.id] = index[step.id] = job.job_id
-            atomic_write_json(index_file, index)
+            atomic_write_json(index_file, {str(sid): jid for sid, jid in index.items()})
             counts["submitted"] += 1
         self.console.print(f"{counts['submitted']} Slurm jobs submitted, {len(todo) - counts['submitted']} "
                            f"already queued; job index {index_file}", highlight=False)
@@ -249,12 +258,13 @@ class SubmititExecutor:
         self._follow(todo, jobs, store, folder, counts)
         return counts
 
-    def _follow(self, todo: list[Step], jobs: dict[str, str], store: ArtifactStore, folder: Path,
+    def _follow(self, todo: list[Step], jobs: dict[StepId, str], store: ArtifactStore, folder: Path,
                 counts: dict) -> None:
         """Poll squeue until every step is COMPLETE: one line per job state change, an error for a job that
         ended without finishing its step."""
-        remaining, ended = {s.id: s for s in todo}, set()
-        seen: dict[str, str] = {}
+        remaining = {s.id: s for s in todo}
+        ended: set[StepId] = set()
+        seen: dict[StepId, str] = {}
         while remaining:
             states = slurm_states([jobs[sid] for sid in remaining])
             for sid, step in list(remaining.items()):

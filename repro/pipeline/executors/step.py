@@ -15,24 +15,23 @@ import time
 from repro import faults
 from repro.errors import ReproError, fs_error
 from repro.pipeline.executors.determinism import seed_everything
-from repro.pipeline.integrity import intact, step_state
+from repro.pipeline.integrity import State, intact, step_state
 from repro.pipeline.kinds import kind
 from repro.pipeline.provenance import provenance
-from repro.pipeline.steps import Step
+from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore
 from repro.specs import to_jsonable
 
 RUNNING: list[str] = []  # the steps this process is running now (what an interrupted command names)
 
 
-def step_status(store: ArtifactStore, step: Step, states: dict | None = None) -> str:
+def step_status(store: ArtifactStore, step: Step, states: dict[StepId, State] | None = None) -> str:
     """done | damaged | stale | partial | todo (``repro.pipeline.integrity``)."""
     return step_state(store, step, states=states).status
 
 
-def dep_done(store: ArtifactStore, step_id: str) -> bool:
-    kind, key = step_id.split("/", 1)
-    return intact(store.step_dir(kind, key).path).done
+def dep_done(store: ArtifactStore, sid: StepId) -> bool:
+    return intact(store.step_dir(sid.kind, sid.key).path).done
 
 
 def pending(steps: list[Step], store: ArtifactStore, stop_on_damage: bool = False) -> tuple[list[Step], list[str]]:
@@ -40,8 +39,10 @@ def pending(steps: list[Step], store: ArtifactStore, stop_on_damage: bool = Fals
     was made again), and one line for each finished step that will be made again (the steps that are stale only
     because an input is not done, one line for all). With ``stop_on_damage``, a damaged or stale step stops the
     run before anything runs."""
-    states: dict = {}
-    todo, redo, downstream = [], [], 0
+    states: dict[StepId, State] = {}
+    todo: list[Step] = []
+    redo: list[str] = []
+    downstream = 0
     for s in steps:
         st = step_state(store, s, states=states)
         if st.done:
@@ -63,7 +64,7 @@ def pending(steps: list[Step], store: ArtifactStore, stop_on_damage: bool = Fals
     return todo, redo
 
 
-def unfinished_deps(store: ArtifactStore, step: Step) -> list[str]:
+def unfinished_deps(store: ArtifactStore, step: Step) -> list[StepId]:
     return [d for d in step.deps if not dep_done(store, d)]
 
 
@@ -85,8 +86,8 @@ def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local",
     d = store.step_dir(step.kind, step.key)
     missing = unfinished_deps(store, step)
     if missing:
-        raise ReproError(f"step {step.label} cannot start: its inputs {', '.join(missing)} are not finished",
-                         "run the figure again: finished steps are skipped and the missing ones run first")
+        raise ReproError(f"step {step.label} cannot start: its inputs {', '.join(map(str, missing))} are not "
+                         "finished", "run the figure again: finished steps are skipped and the missing ones run first")
     RUNNING.append(f"{step.id} ({step.label})")  # left there when Ctrl-C unwinds, for the line that names it
     try:
         with store.lock(d):
@@ -124,13 +125,14 @@ def _run_locked(step: Step, d, store: ArtifactStore, runtime, executor: str, tra
         facts = run_train_distributed(step, d.path, store, processes)
     else:
         runtime.begin_step()
-        facts = record.call("run", step, d.path, runtime) or {}
+        facts = record.run(step, d.path, runtime) or {}
         facts = {**facts, **runtime.step_facts()}
     faults.point("step.written")
-    inputs = {dep: intact(store.step_dir(*dep.split("/", 1)).path).digest for dep in step.deps}
+    inputs = {str(dep): intact(store.step_dir(dep.kind, dep.key).path).digest for dep in step.deps}
     manifest = {
         "kind": step.kind, "key": step.key, "label": step.label, "profile": store.profile,
-        "spec": to_jsonable(step.spec), "inputs": list(step.deps), "input_digests": inputs, "facts": facts,
+        "spec": to_jsonable(step.spec), "inputs": [str(d) for d in step.deps], "input_digests": inputs,
+        "facts": facts,
         "started_at": started, "finished_at": _now(), "wall_time_s": round(time.time() - t0, 3),
         "executor": {"name": executor, "job_id": job_id(), "host": os.uname().nodename, "pid": os.getpid(),
                      "train_processes": processes},

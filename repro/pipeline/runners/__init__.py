@@ -1,4 +1,4 @@
-"""One function per step kind (named by its record in ``repro.pipeline.kinds``): read the inputs, call the stage
+"""One function per step kind (its class in ``repro.pipeline.kinds`` calls it): read the inputs, call the stage
 package, write the outputs.
 
 Each runner writes only inside its own step directory and returns a dict of facts for the

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repro.pipeline.kinds import kind
-from repro.pipeline.locate import adapter_or_full_dir, model_dir
+from repro.pipeline.locate import MODEL, adapter_or_full_dir, model_dir
 from repro.pipeline.runners.runtime import Runtime
 from repro.pipeline.steps import Step
 from repro.pipeline.store import atomic_write_json
@@ -16,8 +15,8 @@ def run_asset(step: Step, out: Path, rt: Runtime) -> dict:
     from repro.assets.tiny import build_tiny_model
 
     spec: ModelSpec = step.spec
-    build_tiny_model(spec, out / kind("asset").output)
-    return {"model_dir": kind("asset").output}
+    build_tiny_model(spec, out / MODEL)
+    return {"model_dir": MODEL}
 
 
 def run_train(step: Step, out: Path, rt: Runtime) -> dict:
@@ -39,7 +38,7 @@ def run_merge(step: Step, out: Path, rt: Runtime) -> dict:
 
     ckpt: CheckpointSpec = step.spec
     adapter = adapter_or_full_dir(rt.store, ckpt)
-    merge_lora(model_dir(rt.store, ckpt.model), adapter, out / kind("merge").output, ckpt.model.dtype)
+    merge_lora(model_dir(rt.store, ckpt.model), adapter, out / MODEL, ckpt.model.dtype)
     return {"adapter": str(adapter.relative_to(rt.store.base))}
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 from repro import faults
 from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
-from repro.pipeline.kinds import kind
-from repro.pipeline.locate import checkpoint_dir
+from repro.pipeline.locate import GENERATIONS, checkpoint_dir
 from repro.pipeline.runners.runtime import Runtime
 from repro.pipeline.steps import Step
 from repro.pipeline.store import atomic_write_json, read_jsonl, write_jsonl
@@ -41,7 +40,7 @@ def run_generate(step: Step, out: Path, rt: Runtime) -> dict:
         ])
         faults.point("generate.seed")
     rows_out = [r for seed in bench.decoding.seeds for r in read_jsonl(out / f"seed-{seed}.jsonl")]
-    write_jsonl(out / kind("generate").output, rows_out)
+    write_jsonl(out / GENERATIONS, rows_out)
     for seed in bench.decoding.seeds:
         (out / f"seed-{seed}.jsonl").unlink()
     summary = {"n": len(rows_out), "n_truncated": sum(r["finish_reason"] == "length" for r in rows_out),
@@ -75,7 +74,7 @@ def run_loglikelihood(spec: GenerationSpec, rows: list[dict], out: Path, rt: Run
     if mc.n_docs != len(rows):
         raise ReproError(f"lm-eval scored {mc.n_docs} of {len(rows)} {bench.name} docs",
                          "check the data file and the task's split")
-    write_jsonl(out / kind("generate").output, [
+    write_jsonl(out / GENERATIONS, [
         {"id": str(r["doc_id"]), "doc_id": r["doc_id"], "label": r["label"], "target": r["label"],
          "context": r["context"], "continuations": r["continuations"], "loglikelihoods": r["loglikelihoods"],
          "is_greedy": r["is_greedy"], "lm_eval_pred": r["pred"], "lm_eval_acc": r["acc"], "n_tokens": r["n_tokens"],

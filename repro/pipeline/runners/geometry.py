@@ -6,10 +6,9 @@ import math
 from pathlib import Path
 
 from repro.pipeline import integrity
-from repro.pipeline.kinds import kind
-from repro.pipeline.locate import AGAIN, adapter_or_full_dir, model_dir
+from repro.pipeline.locate import AGAIN, MODEL, adapter_or_full_dir, model_dir
 from repro.pipeline.runners.runtime import Runtime
-from repro.pipeline.steps import Step
+from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
 from repro.specs import GeometrySpec, OrthoMergeCheckpointSpec
 
@@ -54,7 +53,7 @@ def run_orthomerge(step: Step, out: Path, rt: Runtime) -> dict:
     om = ckpt.orthomerge
     assert om is not None  # OrthoMergeCheckpointSpec refuses None
     adapter = adapter_or_full_dir(rt.store, ckpt)
-    report = orthomerge_checkpoint(model_dir(rt.store, ckpt.model), adapter, out / kind("orthomerge").output,
+    report = orthomerge_checkpoint(model_dir(rt.store, ckpt.model), adapter, out / MODEL,
                                    om.variant, om.k,
                                    om.lam, ckpt.model.dtype)
     atomic_write_json(out / "orthomerge.json", _finite(report))
@@ -68,6 +67,6 @@ def read_geometry(store: ArtifactStore, spec: GeometrySpec) -> tuple[list[dict],
     d = store.step_dir("geometry", spec.key)
     if not d.done:
         return None
-    sid = f"geometry/{spec.key}"
+    sid = StepId("geometry", spec.key)
     return (integrity.read_jsonl(d.path, "rows.jsonl", sid, AGAIN),
             integrity.read_json(d.path, "summary.json", sid, AGAIN))

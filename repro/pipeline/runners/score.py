@@ -8,10 +8,9 @@ from repro import faults
 from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
 from repro.pipeline import integrity
-from repro.pipeline.kinds import kind
-from repro.pipeline.locate import AGAIN, model_dir
+from repro.pipeline.locate import AGAIN, GENERATIONS, SCORE, model_dir
 from repro.pipeline.runners.runtime import Runtime
-from repro.pipeline.steps import Step
+from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
 from repro.specs import ScoreSpec
 
@@ -24,13 +23,13 @@ def run_score(step: Step, out: Path, rt: Runtime) -> dict:
         raise ReproError(f"{bench.name} is scored by {benchmark.scorer!r}, not {spec.scorer!r}",
                          "plan its scoring through the profile (Profile.score)")
     gen = rt.store.step_dir("generate", spec.generation.key)
-    rows = integrity.read_jsonl(gen.path, kind("generate").output, f"generate/{spec.generation.key}", AGAIN)
+    rows = integrity.read_jsonl(gen.path, GENERATIONS, StepId("generate", spec.generation.key), AGAIN)
     scored = benchmark.score(rows, bench.data, judge=_judge(spec, rt), progress_cb=rt.progress_cb)
     benchmark.check_counts(scored.summary)
     score = {**scored.summary, "scorer": spec.scorer}
     write_jsonl(out / "verdicts.jsonl", scored.verdicts)
     faults.point("score.verdicts")
-    atomic_write_json(out / kind("score").output, score)
+    atomic_write_json(out / SCORE, score)
     return score
 
 
@@ -64,5 +63,5 @@ def read_score(store: ArtifactStore, score: ScoreSpec) -> dict | None:
     d = store.step_dir("score", score.key)
     if not d.done:
         return None
-    return integrity.read_json(d.path, kind("score").output, f"score/{score.key}", AGAIN)
+    return integrity.read_json(d.path, SCORE, StepId("score", score.key), AGAIN)
 
