@@ -26,7 +26,6 @@ from repro.profiles.reduced import (
     REDUCED_EPOCHS,
     REDUCED_MAX_NEW_TOKENS,
     REDUCED_SEEDS,
-    ReducedProfile,
 )
 from repro.specs import GenerationSpec, ModelSpec
 
@@ -99,14 +98,16 @@ def test_training_cost_and_disk_scale_with_steps_mode_and_size():
 
 
 def test_cost_grows_with_the_checkpoints_evaluated():
-    class FirstEpochs(ReducedProfile):
-        def __init__(self, k):
-            self.k = k
+    """Fig. 2's experiment (its recipe as data) with each run evaluated at its first k epochs only."""
+    from repro.figures.experiment.build import figure_recipe
 
-        def checkpoints(self, train):
-            return super(ReducedProfile, self).checkpoints(train)[:self.k]
+    exp = figure_module(2).experiment(PAPER)
 
-    totals = [_total(plan_recipe(figure_module(2).recipe(FirstEpochs(k)))) for k in (1, 2, 3, 5)]
+    def first_epochs(k: int):
+        runs = [r.model_copy(update={"evaluate_epochs": list(range(1, k + 1))}) for r in exp.runs]
+        return figure_recipe(exp.model_copy(update={"runs": runs}), 2)
+
+    totals = [_total(plan_recipe(first_epochs(k))) for k in (1, 2, 3, 5)]
     assert totals == sorted(totals) and len(set(totals)) == 4
 
 
