@@ -14,7 +14,7 @@ from repro.assets.datasets import load_rows
 from repro.assets.registry import R1_QWEN_7B
 from repro.benchmarks import BENCHMARKS, get_benchmark, register
 from repro.errors import ReproError
-from repro.pipeline import cost
+from repro.pipeline.estimates import estimate
 from repro.pipeline.execute import execute
 from repro.pipeline.plan import Planner
 from repro.pipeline.runners import read_score
@@ -118,7 +118,7 @@ def test_a_benchmark_in_a_module_of_its_own_is_planned_run_and_scored(echo, tmp_
     planner.score(score)
     steps = list(planner.steps.values())
     assert [s.kind for s in steps] == ["asset", "generate", "score"]
-    assert all(cost.estimate(s).cpu_hours > 0 for s in steps)
+    assert all(estimate(s).cpu_hours > 0 for s in steps)
 
     # Run by the pipeline's own runners: its items are what was generated, its scorer scored them.
     store = ArtifactStore(tmp_path / "artifacts", "smoke")
