@@ -4,13 +4,18 @@ docs/choices.md#15-quirks-kept-and-single-bos), and their metric: a rule on the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from repro.assets.registry import AIME24 as DATA
 from repro.benchmarks.base import ACCOUNTING, Assumed, Benchmark
 from repro.benchmarks.kinds import REASONING_DECODING
 from repro.evaluate import prompts
+
+if TYPE_CHECKING:
+    from repro.evaluate.scoring import Judge, Scored
+    from repro.specs import DatasetSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,10 +26,11 @@ class AimeBenchmark(Benchmark):
                                          "pass_at_1_upper")
     from_data: ClassVar[str] = "problem"  # the judge's prompt quotes the problem
 
-    def items(self, rows, seed):
+    def items(self, rows: list[dict[str, Any]], seed: int) -> list[prompts.Item]:
         return prompts.aime_items(rows)
 
-    def score(self, rows, data, judge=None, progress_cb=None):
+    def score(self, rows: Sequence[dict[str, Any]], data: DatasetSpec | None, judge: Judge | None = None,
+              progress_cb: Callable[[int, int], None] | None = None) -> Scored:
         from repro.evaluate import scoring
 
         return scoring.score_aime(rows, judge=judge)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from repro.errors import ReproError
 from repro.specs import BenchmarkSpec, DatasetSpec, DecodingSpec
@@ -68,7 +68,7 @@ class Benchmark:
                              scorer=self.scorer, metric=self.metric)
 
     def spec(self, data: DatasetSpec | None = None, decoding: DecodingSpec | None = None,
-             **decoding_changes) -> BenchmarkSpec:
+             **decoding_changes: Any) -> BenchmarkSpec:
         """A profile's settings: the paper's, with other ``data`` and ``decoding`` (``decoding_changes`` replace
         fields of the decoding, e.g. ``seeds=(0, 1)``); prompt and scorer stay the benchmark's."""
         decoding = replace(decoding or self.decoding, **decoding_changes)
@@ -91,16 +91,16 @@ class Benchmark:
         return TASKS.get(self.name)
 
     # --- prompts and scoring ---------------------------------------------------------------------------
-    def items(self, rows: list[dict], seed: int) -> list[Item]:
+    def items(self, rows: list[dict[str, Any]], seed: int) -> list[Item]:
         """The chat requests of the data ``rows`` for sampling seed ``seed``."""
         raise ReproError(f"{self.name} generates no text", "its generate step stores loglikelihoods instead")
 
-    def score(self, rows: Sequence[dict], data: DatasetSpec | None, judge: Judge | None = None,
-              progress_cb: Callable | None = None) -> Scored:
+    def score(self, rows: Sequence[dict[str, Any]], data: DatasetSpec | None, judge: Judge | None = None,
+              progress_cb: Callable[[int, int], None] | None = None) -> Scored:
         """Verdicts and summary of the generated ``rows`` (data: the profile's, where the scorer reads it)."""
         raise NotImplementedError
 
-    def check_counts(self, summary: dict) -> None:
+    def check_counts(self, summary: dict[str, Any]) -> None:
         """Every count this benchmark's scorer reports is in ``summary`` (the figures' CSVs read them)."""
         missing = [c for c in self.counts if c not in summary]
         if missing:
@@ -113,14 +113,14 @@ class Benchmark:
     # for the judge; lines with unknown ids keep their own target) or "prompt" (always; every id must be known).
     from_data: ClassVar[str] = "target"
 
-    def with_gold(self, rows: list[dict], data: DatasetSpec) -> list[dict]:
+    def with_gold(self, rows: list[dict[str, Any]], data: DatasetSpec) -> list[dict[str, Any]]:
         """Response lines completed with target, prompt and problem from the benchmark's ``data``."""
         if all("target" in r for r in rows) and self.from_data == "target":
             return rows
         from repro.assets.datasets import load_rows
 
         source = load_rows(data)
-        cache: dict[int, dict] = {}
+        cache: dict[int, dict[str, Item]] = {}
         out = []
         for r in rows:
             seed = int(r.get("seed", 0))
@@ -136,7 +136,7 @@ class Benchmark:
             out.append({"prompt": it.user, "meta": it.meta, **r, **({} if "target" in r else {"target": it.target})})
         return out
 
-    def rescore(self, rows: list[dict], data: DatasetSpec, judge: Judge | None) -> Scored:
+    def rescore(self, rows: list[dict[str, Any]], data: DatasetSpec, judge: Judge | None) -> Scored:
         return self.score(self.with_gold(rows, data), data, judge)
 
     # --- figures ---------------------------------------------------------------------------------------

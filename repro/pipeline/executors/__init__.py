@@ -15,11 +15,20 @@ Modules are imported when an executor is made, so importing this package stays c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from repro.pipeline.executors.local import LocalExecutor
+    from repro.pipeline.executors.slurm import SlurmOptions, SubmititExecutor
+
 EXECUTORS = ("local", "slurm", "submitit-local")
 
 
-def make_executor(name: str = "local", *, console=None, train_processes: int = 1, slurm=None, jobs: int = 1,
-                  stop_on_damage: bool = False):
+def make_executor(name: str = "local", *, console: Console | None = None, train_processes: int = 1,
+                  slurm: SlurmOptions | None = None, jobs: int = 1,
+                  stop_on_damage: bool = False) -> LocalExecutor | SubmititExecutor:
     """The executor called ``name``; ``slurm`` is a ``SlurmOptions`` for the submitit ones."""
     from repro.errors import ReproError
 

@@ -20,9 +20,14 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repro.errors import ReproError
 from repro.specs import TrainSpec
+
+if TYPE_CHECKING:
+    from repro.pipeline.steps import Step
+    from repro.pipeline.store import ArtifactStore
 
 GPUS_ENV = "REPRO_DDP_GPUS"  # the parent's visible GPUs, one per rank
 LOG = "ddp-train.log"
@@ -47,7 +52,7 @@ def launch_command(processes: int, args: list[str]) -> list[str]:
             "--main_process_port", str(_free_port()), "-m", __name__, *args]
 
 
-def run_train_distributed(step, out: Path, store, processes: int) -> dict:
+def run_train_distributed(step: Step, out: Path, store: ArtifactStore, processes: int) -> dict:
     """Run the train ``step`` into ``out`` on ``processes`` data-parallel ranks; return rank 0's facts."""
     import torch
 

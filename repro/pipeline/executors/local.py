@@ -5,6 +5,8 @@ CPU machine's cores at work on independent runs, each worker with its share of t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,6 +16,11 @@ from repro.pipeline.executors.step import pending, run_one
 from repro.pipeline.integrity import DamagedInput
 from repro.pipeline.steps import Step
 from repro.pipeline.store import ArtifactStore
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from repro.pipeline.store import StepDir
 
 
 class LocalExecutor:
@@ -60,7 +67,7 @@ class LocalExecutor:
                     engines.setdefault(g["backend"], {"starts": 0, "models": set()})["models"].add(g["model_dir"])
                 counts["engines"] = {b: {"starts": e["starts"], "models": len(e["models"])} for b, e in engines.items()}
 
-            def waiting(step_dir, holder: str, seconds: float) -> None:
+            def waiting(step_dir: StepDir, holder: str, seconds: float) -> None:
                 progress.update(current, description=f"  waiting {seconds:.0f} s for {holder}, who runs "
                                                      f"{step_dir.path.parent.name}/{step_dir.path.name}")
 
@@ -89,7 +96,8 @@ class LocalExecutor:
                 runtime.close()
         return counts
 
-    def _run_parallel(self, todo: list[Step], store: ArtifactStore, progress, current, finished) -> None:
+    def _run_parallel(self, todo: list[Step], store: ArtifactStore, progress: Progress, current: TaskID,
+                      finished: Callable[[Step, dict | None], None]) -> None:
         """Up to ``jobs`` steps at once in worker processes; a step is sent once its inputs are COMPLETE,
         in plan order otherwise. The first failure stops new submissions and is raised after the running
         steps end (each step is atomic: nothing half-written is left as done)."""

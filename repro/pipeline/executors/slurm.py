@@ -184,7 +184,7 @@ class SubmititExecutor:
     def _run_local(self, todo: list[Step], store: ArtifactStore, counts: dict) -> dict:
         folder = self._folder(store)
         pending = list(todo)
-        running: dict[StepId, tuple[Step, submitit.Job]] = {}
+        running: dict[StepId, tuple[Step, submitit.Job[dict | None]]] = {}
         while pending or running:
             for step in list(pending):
                 if len(running) >= max(1, self.options.max_parallel):
@@ -213,7 +213,7 @@ class SubmititExecutor:
             time.sleep(min(self.options.poll_s, 0.5))
         return counts
 
-    def _finish_local(self, step: Step, job, store: ArtifactStore) -> None:
+    def _finish_local(self, step: Step, job: submitit.Job[dict | None], store: ArtifactStore) -> None:
         try:
             job.result()
         except Exception as exc:  # submitit raises FailedJobError/UncompletedJobError with the job's traceback

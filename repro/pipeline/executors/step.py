@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
 from repro import faults
 from repro.errors import ReproError, fs_error
@@ -21,6 +22,10 @@ from repro.pipeline.provenance import provenance
 from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore
 from repro.specs import to_jsonable
+
+if TYPE_CHECKING:
+    from repro.pipeline.runners.runtime import Runtime
+    from repro.pipeline.store import StepDir
 
 RUNNING: list[str] = []  # the steps this process is running now (what an interrupted command names)
 
@@ -78,7 +83,7 @@ def job_id() -> str | None:
     return os.environ.get("SLURM_JOB_ID") or os.environ.get("SUBMITIT_LOCAL_JOB_ID")
 
 
-def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local",
+def run_one(step: Step, store: ArtifactStore, runtime: Runtime, executor: str = "local",
             train_processes: int = 1) -> dict | None:
     """Run ``step`` unless it is finished; return the facts its runner reported (None: it was finished already,
     by another process that held it, or since the plan was made)."""
@@ -102,7 +107,8 @@ def run_one(step: Step, store: ArtifactStore, runtime, executor: str = "local",
     return facts
 
 
-def _run_locked(step: Step, d, store: ArtifactStore, runtime, executor: str, train_processes: int) -> dict | None:
+def _run_locked(step: Step, d: StepDir, store: ArtifactStore, runtime: Runtime, executor: str,
+                train_processes: int) -> dict | None:
     record = kind(step.kind)
     state = step_state(store, step)
     if state.done:  # finished, intact and fresh: by another process while we waited, or before

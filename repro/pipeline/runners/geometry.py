@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from repro.pipeline import integrity
 from repro.pipeline.locate import AGAIN, MODEL, adapter_or_full_dir, model_dir
@@ -15,7 +16,7 @@ from repro.specs import GeometrySpec, OrthoMergeCheckpointSpec
 FIELDS = {"stable_rank": ("stable_rank",), "overlap": ("m1", "m2", "m3", "m4")}
 
 
-def _finite(obj):
+def _finite(obj: Any) -> Any:
     """NaN (an all-zero update has no stable rank or overlap) -> None, so the files are strict JSON."""
     if isinstance(obj, float) and not math.isfinite(obj):
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from repro.generate.base import Generator
@@ -32,7 +33,7 @@ class Runtime:
 
     RESIDENT = {"hf": 2, "vllm": 1}
 
-    def __init__(self, store: ArtifactStore, progress_cb=None):
+    def __init__(self, store: ArtifactStore, progress_cb: Callable[[int, int], None] | None = None):
         quiet_libraries()
         self.store = store
         self.progress_cb = progress_cb  # (done, total) for the current step
@@ -52,7 +53,7 @@ class Runtime:
         return {"generators": list(self._step["served"].values()), "engine_starts": dict(self._step["starts"]),
                 "engine_start_s": {k: round(v, 3) for k, v in self._step["start_s"].items()}}
 
-    def generator(self, backend: str, path: Path, dtype: str, decoding: DecodingSpec):
+    def generator(self, backend: str, path: Path, dtype: str, decoding: DecodingSpec) -> Generator:
         """The ``backend`` generator of the model at ``path``, started unless resident."""
         from repro.generate import load_generator
 
@@ -80,7 +81,7 @@ class Runtime:
         self._generators.clear()
 
 
-def _serves(gen, decoding: DecodingSpec) -> bool:
+def _serves(gen: Generator, decoding: DecodingSpec) -> bool:
     """Whether a resident generator's context cap admits ``decoding``'s (None: the model's whole context). The plan
     puts a checkpoint's generation with the largest cap first, so one engine serves all of them."""
     cap = getattr(gen, "max_model_len", None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repro import faults
 from repro.benchmarks import get_benchmark
@@ -13,6 +15,11 @@ from repro.pipeline.runners.runtime import Runtime
 from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
 from repro.specs import ScoreSpec
+
+if TYPE_CHECKING:
+    from repro.evaluate.scoring import Judge, JudgePrompt, JudgeReply
+    from repro.generate.base import Generator
+    from repro.specs import DecodingSpec
 
 
 def run_score(step: Step, out: Path, rt: Runtime) -> dict:
@@ -33,7 +40,7 @@ def run_score(step: Step, out: Path, rt: Runtime) -> dict:
     return score
 
 
-def _judge(spec: ScoreSpec, rt: Runtime):
+def _judge(spec: ScoreSpec, rt: Runtime) -> Judge | None:
     """The score spec's judge model as the plain callable the scorers take."""
     judge = spec.judge
     if judge is None:
@@ -42,13 +49,14 @@ def _judge(spec: ScoreSpec, rt: Runtime):
                                                judge.decoding), judge.decoding, rt.progress_cb)
 
 
-def judge_callable(generator, decoding, progress_cb=None):
+def judge_callable(generator: Callable[[], Generator], decoding: DecodingSpec,
+                   progress_cb: Callable[[int, int], None] | None = None) -> Judge:
     """A judge as the scorers take it: prompts (a raw string, or chat messages) -> replies, greedy with the judge's
     ``decoding``, from the generator that ``generator()`` returns (called when the first prompts arrive)."""
     from repro.evaluate.scoring import JudgeReply
     from repro.generate import Request
 
-    def run(prompts):
+    def run(prompts: list[JudgePrompt]) -> list[JudgeReply]:
         gen = generator()
         requests = [Request(id=str(i), raw=p) if isinstance(p, str) else Request(id=str(i), messages=p)
                     for i, p in enumerate(prompts)]
