@@ -16,6 +16,7 @@ from repro.benchmarks import BENCHMARKS, get_benchmark, register
 from repro.errors import ReproError
 from repro.pipeline.estimates import estimate
 from repro.pipeline.execute import execute
+from repro.pipeline.kinds import SCORE
 from repro.pipeline.plan import Planner
 from repro.pipeline.runners import read_score
 from repro.pipeline.store import ArtifactStore, read_jsonl
@@ -115,7 +116,7 @@ def test_a_benchmark_in_a_module_of_its_own_is_planned_run_and_scored(echo, tmp_
     score = SMOKE.score(SMOKE.base(R1_QWEN_7B), "echo")
     assert (score.scorer, score.judge, score.generation.benchmark.prompt) == ("exact_answer", None, "echo_v1")
     planner = Planner()
-    planner.score(score)
+    planner.plan(SCORE, score)
     steps = list(planner.steps.values())
     assert [s.kind for s in steps] == ["asset", "generate", "score"]
     assert all(estimate(s).cpu_hours > 0 for s in steps)

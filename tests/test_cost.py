@@ -16,6 +16,7 @@ from repro.figures.catalog import CATALOG
 from repro.figures.registry import figure_module
 from repro.pipeline import cost
 from repro.pipeline.estimates import estimate, step_resources, union_cost
+from repro.pipeline.kinds import ASSET, SCORE
 from repro.pipeline.plan import Planner, plan_recipe
 from repro.pipeline.steps import Step
 from repro.profiles import PROFILES, get_profile
@@ -134,7 +135,7 @@ def test_slurm_requests_derive_from_the_cost_model():
 
 def plan_recipe_of_one(score):
     planner = Planner()
-    planner.score(score)
+    planner.plan(SCORE, score)
     return [s for s in planner.steps.values() if s.kind in ("generate", "score")]
 
 
@@ -145,7 +146,7 @@ def test_smoke_steps_cost_no_gpu_and_finished_ones_are_measured(tmp_path):
     smoke = get_profile("smoke")
     model = smoke.model(R.R1_QWEN_7B)
     planner = Planner()
-    planner.model(model)
+    planner.plan(ASSET, model)
     (build,) = planner.steps.values()
     store = ArtifactStore(tmp_path, "smoke")
     before = estimate(build, store)

@@ -22,6 +22,7 @@ from repro.pipeline.estimates import step_resources
 from repro.pipeline.executors import make_executor
 from repro.pipeline.executors.slurm import SlurmOptions, StepJob, slurm_parameters
 from repro.pipeline.executors.step import run_one
+from repro.pipeline.kinds import SCORE, TRAIN
 from repro.pipeline.plan import Planner
 from repro.pipeline.runners import Runtime
 from repro.pipeline.steps import Step, StepId
@@ -99,7 +100,7 @@ def test_a_step_never_starts_before_its_inputs(tmp_path):
     store = ArtifactStore(tmp_path, "smoke")
     planner = Planner()
     train = SMOKE.train(R1_QWEN_7B, "lora_mlp_r1")
-    planner.train(train)
+    planner.plan(TRAIN, train)
     train_step = planner.steps[StepId("train", train.key)]
     with pytest.raises(ReproError, match="cannot start: its inputs asset/"):
         run_one(train_step, store, runtime=None)
@@ -113,7 +114,7 @@ def test_preempted_job_is_requeued_and_resumes(tmp_path):
     store = ArtifactStore(tmp_path / "artifacts", "smoke")
     spec = dataclasses.replace(SMOKE.train(R1_QWEN_7B, "lora_mlp_r1"), epochs=4)  # 16 steps, 4 checkpoints
     planner = Planner()
-    planner.train(spec)
+    planner.plan(TRAIN, spec)
     asset, train = list(planner.steps.values())
     run_one(asset, store, Runtime(store))
     ex = submitit.LocalExecutor(folder=tmp_path / "jobs" / "%j")
@@ -148,7 +149,7 @@ def test_slurm_requests_and_dependencies_per_step(tmp_path):
     assert step_resources(steps["train"], gpu_mem_gb=141).gpus == 1  # one H200 (docs/compute.md#compute)
     assert step_resources(steps["train"], gpu_mem_gb=80, train_processes=2).gpus == 2  # batch 1: no data parallel
     lora = Planner()
-    lora.train(PAPER.train(R1_QWEN_14B, "lora_mlp_r1"))
+    lora.plan(TRAIN, PAPER.train(R1_QWEN_14B, "lora_mlp_r1"))
     lora_step = next(iter(lora.steps.values()))
     assert step_resources(lora_step, train_processes=1).gpus == 1
     assert step_resources(lora_step, train_processes=2).gpus == 2
@@ -232,5 +233,5 @@ def plan_scores(scores) -> list:
     """The steps of ``scores``, each after the steps it reads."""
     planner = Planner()
     for s in scores:
-        planner.score(s)
+        planner.plan(SCORE, s)
     return list(planner.steps.values())

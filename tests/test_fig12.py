@@ -17,6 +17,7 @@ from repro.errors import ReproError
 from repro.evaluate import scoring
 from repro.figures import fig12
 from repro.pipeline.execute import execute
+from repro.pipeline.kinds import SCORE
 from repro.pipeline.plan import Planner, plan_recipe
 from repro.pipeline.runners import read_score
 from repro.pipeline.store import ArtifactStore, read_jsonl
@@ -192,5 +193,5 @@ def plan_scores(scores) -> list:
     """The steps of ``scores``, each after the steps it reads."""
     planner = Planner()
     for s in scores:
-        planner.score(s)
+        planner.plan(SCORE, s)
     return list(planner.steps.values())

@@ -14,6 +14,7 @@ from repro.assets.registry import R1_QWEN_7B, R1_QWEN_14B
 from repro.errors import ReproError
 from repro.pipeline.executors import make_executor
 from repro.pipeline.executors.ddp import data_parallel_processes
+from repro.pipeline.kinds import TRAIN
 from repro.pipeline.plan import Planner
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import get_profile
@@ -31,7 +32,7 @@ def _spec():
 def _train(root, processes: int):
     spec = _spec()
     planner = Planner()
-    planner.train(spec)
+    planner.plan(TRAIN, spec)
     store = ArtifactStore(root, "smoke")
     make_executor("local", train_processes=processes).run(list(planner.steps.values()), store)
     d = store.step_dir("train", spec.key).path

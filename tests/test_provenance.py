@@ -14,6 +14,7 @@ from repro.assets.registry import R1_QWEN_7B
 from repro.pipeline import provenance as P
 from repro.pipeline.executors import make_executor
 from repro.pipeline.executors.determinism import apply_determinism, determinism_settings
+from repro.pipeline.kinds import ASSET
 from repro.pipeline.plan import Planner
 from repro.pipeline.store import ArtifactStore
 from repro.profiles import get_profile
@@ -75,7 +76,7 @@ def test_cheap_determinism_settings_are_set_and_recorded(monkeypatch):
 def test_every_manifest_carries_the_provenance(tmp_path):
     store = ArtifactStore(tmp_path, "smoke")
     planner = Planner()
-    planner.model(SMOKE.model(R1_QWEN_7B))  # the tiny policy build: the cheapest real step
+    planner.plan(ASSET, SMOKE.model(R1_QWEN_7B))  # the tiny policy build: the cheapest real step
     step = next(iter(planner.steps.values()))
     make_executor("local").run([step], store)
     m = json.loads((store.step_dir(step.kind, step.key).path / "manifest.json").read_text())

@@ -86,6 +86,7 @@ def train(model: str = typer.Argument(..., help="paper model, e.g. deepseek-ai/D
     """Train one run outside any figure (checkpoints land in the same store figures read)."""
     from repro.assets.registry import PAPER_MODELS
     from repro.pipeline.execute import execute
+    from repro.pipeline.kinds import TRAIN
     from repro.pipeline.plan import Planner
     from repro.pipeline.preflight import preflight_training
     from repro.profiles import get_profile
@@ -96,7 +97,7 @@ def train(model: str = typer.Argument(..., help="paper model, e.g. deepseek-ai/D
     spec = prof.train(PAPER_MODELS[model], mode)  # validates the mode and its layer range
     preflight_training(prof)
     planner = Planner()
-    planner.train(spec)
+    planner.plan(TRAIN, spec)
     st = store(profile)
     counts = execute(list(planner.steps.values()), st, console=err, executor=make_runner("local", train_processes))
     err.print(f"train {spec.key}: ran {counts['ran']} steps, {counts['skipped']} already done")

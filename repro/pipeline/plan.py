@@ -4,77 +4,36 @@
                                      +-> orthomerge (OrthoMerge checkpoints) -> generate -> score
                                      +-> geometry (weight analyses of Figs. 1 and 7)
 
-Hub models have no step: they are staged out of band and checked before anything runs. Steps
-are keyed by their spec's hash, so a run that several figures need appears once.
+Each step kind plans its own steps (``repro.pipeline.kinds``: a step's label and the steps it reads); the
+planner here holds the table they are added to, walks the recipes and orders the result. Hub models have no
+step: they are staged out of band and checked before anything runs. Steps are keyed by their spec's hash, so a
+run that several figures need appears once.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from repro.pipeline.kinds import kind
+from repro.pipeline.kinds import GEOMETRY, SCORE, StepKind, kind
 from repro.pipeline.steps import Step, StepId
-from repro.specs import (
-    CheckpointSpec,
-    GenerationSpec,
-    GeometrySpec,
-    ModelSpec,
-    OrthoMergeCheckpointSpec,
-    ScoreSpec,
-    TrainSpec,
-)
+from repro.specs import GeometrySpec, ScoreSpec
+
+S = TypeVar("S")
 
 
 class Planner:
+    """The plan's step table: each step once, by id, in the order planned (a step's inputs before it). What steps
+    a spec needs is its kind's ``plan`` (``repro.pipeline.kinds``); the planner hands itself to it."""
+
     def __init__(self) -> None:
         self.steps: dict[StepId, Step] = {}
 
-    def _add(self, step: Step) -> StepId:
+    def add(self, step: Step) -> StepId:
         self.steps.setdefault(step.id, step)
         return step.id
 
-    def model(self, model: ModelSpec) -> tuple[StepId, ...]:
-        if model.source != "tiny":
-            return ()
-        return (self._add(Step("asset", model.key, model, (), f"build {model.label}")),)
-
-    def train(self, train: TrainSpec) -> StepId:
-        deps = self.model(train.model)
-        return self._add(Step("train", train.key, train, deps, f"train {train.model.label} {train.mode} "
-                                                              f"({train.epochs} ep, bs {train.batch_size})"))
-
-    def checkpoint(self, ckpt: CheckpointSpec) -> tuple[StepId, ...]:
-        if isinstance(ckpt, OrthoMergeCheckpointSpec):
-            assert ckpt.train is not None  # OrthoMergeCheckpointSpec refuses None
-            deps = (self.train(ckpt.train), *self.model(ckpt.model))
-            return (self._add(Step("orthomerge", ckpt.key, ckpt, deps, f"orthomerge {ckpt.model.label} {ckpt.label}")),)
-        if ckpt.train is None:
-            return self.model(ckpt.model)
-        train_id = self.train(ckpt.train)
-        if not ckpt.train.parsed.is_lora:
-            return (train_id,)
-        deps = (train_id, *self.model(ckpt.model))
-        return (self._add(Step("merge", ckpt.key, ckpt, deps, f"merge {ckpt.model.label} {ckpt.label}")),)
-
-    def generation(self, gen: GenerationSpec) -> StepId:
-        deps = self.checkpoint(gen.checkpoint)
-        label = f"generate {gen.benchmark.name} x{gen.benchmark.decoding.n} {gen.checkpoint.model.label} {gen.checkpoint.label}"
-        return self._add(Step("generate", gen.key, gen, deps, label))
-
-    def score(self, score: ScoreSpec) -> StepId:
-        deps: tuple[StepId, ...] = (self.generation(score.generation),)
-        if score.judge is not None:
-            deps += self.model(score.judge.model)
-        g = score.generation
-        return self._add(Step("score", score.key, score, deps,
-                              f"score {score.scorer} {g.checkpoint.model.label} {g.checkpoint.label}"))
-
-    def geometry(self, spec: GeometrySpec) -> StepId:
-        """A weight analysis reads the training run's own checkpoint (a LoRA adapter alone) and the base."""
-        ckpt = spec.checkpoint
-        assert ckpt.train is not None  # GeometrySpec refuses a checkpoint without a training run
-        deps = (self.train(ckpt.train), *self.model(ckpt.model))
-        return self._add(Step("geometry", spec.key, spec, deps, f"{spec.analysis} {ckpt.model.label} {ckpt.label}"))
+    def plan(self, step_kind: StepKind[S], spec: S) -> StepId:
+        return step_kind.plan(self, spec)
 
 
 class Recipe(Protocol):
@@ -95,9 +54,9 @@ def plan_recipes(recs: list[Recipe]) -> list[Step]:
     planner = Planner()
     for rec in recs:
         for analysis in rec.analyses:
-            planner.geometry(analysis)
+            planner.plan(GEOMETRY, analysis)
         for s in rec.scores():
-            planner.score(s)
+            planner.plan(SCORE, s)
     return reuse_order(list(planner.steps.values()))
 
 

@@ -1,6 +1,8 @@
 """What every step kind is: its facts, read by the planner, the cost model, the schedulers and the executors, and
-its behaviour, what a step of the kind does and costs.
+its behaviour, what a step of the kind adds to the plan, does and costs.
 
+    plan      (planner, spec) -> StepId                         the step that makes ``spec``, added with its label and
+                                                                the ids of the steps it reads (asked of the planner)
     run       (step, out_dir, runtime) -> facts                 the runner, writing only inside ``out_dir``
     estimate  (spec) -> Cost                                    GPU/CPU hours and disk at paper scale
     request   (step, estimate, gpu_mem_gb, processes) -> Resources   what one Slurm job asks for
@@ -11,7 +13,7 @@ its behaviour, what a step of the kind does and costs.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,10 +21,21 @@ if TYPE_CHECKING:
     from repro.pipeline.cost import Cost, Estimate
     from repro.pipeline.executors.resources import Resources
     from repro.pipeline.runners.runtime import Runtime
-    from repro.pipeline.steps import Step
+    from repro.pipeline.steps import Step, StepId
 
 S = TypeVar("S")  # the spec a step of the kind is made from
+T = TypeVar("T")  # the spec of the kind a planner is asked for
 EngineKey = tuple[str | int, ...]  # orders the steps that load the same model next to each other
+
+
+class Planning(Protocol):
+    """What a kind's ``plan`` asks of the planner (``repro.pipeline.plan.Planner``)."""
+
+    def add(self, step: Step) -> StepId:
+        """``step``'s id, the step added to the plan unless one of that id is there already."""
+
+    def plan(self, step_kind: StepKind[T], spec: T) -> StepId:
+        """The id of the step of ``step_kind`` that makes ``spec``, planned with the steps it reads."""
 
 
 class StepKind(ABC, Generic[S]):
@@ -33,6 +46,10 @@ class StepKind(ABC, Generic[S]):
     resumable: ClassVar[tuple[str, ...]] = ()  # parts of an interrupted attempt the step resumes from
     seeded: ClassVar[bool] = False  # python, numpy and torch are seeded with the spec's seed before it runs
     data_parallel: ClassVar[bool] = False  # can run over several processes (--train-processes)
+
+    @abstractmethod
+    def plan(self, planner: Planning, spec: S) -> StepId:
+        """Add the step that makes ``spec`` to ``planner``, after the steps it reads; return its id."""
 
     @abstractmethod
     def run(self, step: Step, out_dir: Path, runtime: Runtime) -> dict[str, Any]:
