@@ -4,7 +4,8 @@
 - ``smoke``: every code path on CPU in minutes: tiny random models built in-process, fixture
   data shipped in the repo, the HF generation backend, few steps and short generations.
 - ``reduced``: the paper's models and training runs exactly, a stated subset of the evaluation
-  (checkpoints, seeds, token cap) for about one GPU-day per figure.
+  (checkpoints, seeds, token cap): about one GPU-day for Fig. 2, more for the figures with more runs (the cost
+  table in README.md, from the cost model; `repro plan N --profile reduced`).
 - ``toy``: a tiny world that really learns (``repro/toy``): a 1M-parameter policy and judge trained from
   scratch and shipped as fixtures, eleven figures on CPU (all but Fig. 9, the code benchmarks' base tests:
   ``TOY_FIGURES``), 3 training seeds.

@@ -1,4 +1,5 @@
-"""The ``reduced`` profile: the paper's runs, a stated subset of their evaluation, for about one GPU-day per figure.
+"""The ``reduced`` profile: the paper's runs, a stated subset of their evaluation (about one GPU-day for Fig. 2;
+every figure's cost: `repro plan N --profile reduced`).
 
 Models, revisions, data and every training run are the paper's, setting for setting: a TrainSpec of this
 profile has the same key as the paper's (training is never reduced: the cosine schedule spans all epochs,
