@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 
 from repro.errors import ReproError
+from repro.files import atomic_write_text
 
 # Spaces (single and double), a newline, digits and non-ASCII: what a rebuilt or damaged tokenizer loses first.
 ROUNDTRIP_PROBE = "a b\nc  d 123 hello\n\tnaïve — 日本語 ∑"
@@ -78,7 +79,7 @@ def save_tokenizer(tok, out_dir: Path) -> None:
     cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
     for k in _SWITCHES:  # the template is now in tokenizer.json: a switch would apply it a second time
         cfg.pop(k, None)
-    cfg_path.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write_text(cfg_path, json.dumps(cfg, indent=2, ensure_ascii=False) + "\n")
 
 
 def tokenizer_dir_for_engine(model_dir: Path, work_dir: Path) -> Path:

@@ -140,10 +140,10 @@ def score_sources(store: ArtifactStore, rows: list[dict]) -> dict[str, str]:
 def read_verdicts(store: ArtifactStore, score) -> list[dict]:
     """The per-sample verdicts of a finished scoring, checked against its record."""
     from repro.pipeline import integrity
-    from repro.pipeline.locate import AGAIN
+    from repro.pipeline.locate import AGAIN, VERDICTS
 
     sid = StepId("score", score.key)
-    return integrity.read_jsonl(store.step_dir(sid.kind, sid.key).path, "verdicts.jsonl", sid, AGAIN)
+    return integrity.read_jsonl(store.step_dir(sid.kind, sid.key).path, VERDICTS, sid, AGAIN)
 
 
 INTERVAL_FIELDS = ("safety_ci_lo", "safety_ci_hi", "safety_se", "reasoning_ci_lo", "reasoning_ci_hi", "reasoning_se")

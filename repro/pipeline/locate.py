@@ -21,6 +21,7 @@ AGAIN = "running the same command again"  # what redoes a damaged step: the exec
 MODEL = "model"  # the model directory an asset, merge or orthomerge step leaves
 GENERATIONS = "generations.jsonl"  # a generate step's completions, every seed
 SCORE = "score.json"  # a score step's summary
+VERDICTS = "verdicts.jsonl"  # a score step's verdict per sample
 
 
 def _model(store: ArtifactStore, sid: StepId) -> Path:

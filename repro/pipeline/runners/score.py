@@ -10,7 +10,7 @@ from repro import faults
 from repro.benchmarks import get_benchmark
 from repro.errors import ReproError
 from repro.pipeline import integrity
-from repro.pipeline.locate import AGAIN, GENERATIONS, SCORE, model_dir
+from repro.pipeline.locate import AGAIN, GENERATIONS, SCORE, VERDICTS, model_dir
 from repro.pipeline.runners.runtime import Runtime
 from repro.pipeline.steps import Step, StepId
 from repro.pipeline.store import ArtifactStore, atomic_write_json, write_jsonl
@@ -34,7 +34,7 @@ def run_score(step: Step, out: Path, rt: Runtime) -> dict:
     scored = benchmark.score(rows, bench.data, judge=_judge(spec, rt), progress_cb=rt.progress_cb)
     benchmark.check_counts(scored.summary)
     score = {**scored.summary, "scorer": spec.scorer}
-    write_jsonl(out / "verdicts.jsonl", scored.verdicts)
+    write_jsonl(out / VERDICTS, scored.verdicts)
     faults.point("score.verdicts")
     atomic_write_json(out / SCORE, score)
     return score
