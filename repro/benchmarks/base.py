@@ -108,7 +108,6 @@ class Benchmark:
                              f"make {type(self).__name__}.score report them")
 
     # --- rescoring responses generated elsewhere (`repro score`) ---------------------------------------
-    rescorable: ClassVar[bool] = True
     # What a response line takes from the benchmark's data: "target" (only when it has none), "problem" (always,
     # for the judge; lines with unknown ids keep their own target) or "prompt" (always; every id must be known).
     from_data: ClassVar[str] = "target"

@@ -103,7 +103,6 @@ class LoglikelihoodBenchmark(Benchmark):
     metric_label: ClassVar[str] = "accuracy"
     counts: ClassVar[tuple[str, ...]] = (*ACCOUNTING, "n_questions", "n_no_answer", "n_scorer_exceptions",
                                          "n_disagree_with_lm_eval")
-    rescorable: ClassVar[bool] = False
 
     def score(self, rows: Sequence[dict[str, Any]], data: DatasetSpec | None, judge: Judge | None = None,
               progress_cb: Callable[[int, int], None] | None = None) -> Scored:

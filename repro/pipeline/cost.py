@@ -23,13 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repro.benchmarks import get_benchmark
+from repro.benchmarks.kinds import LoglikelihoodBenchmark
 from repro.errors import ReproError
 from repro.generate.hf import SMALL_MODEL_BATCH
 from repro.pipeline.assumptions import assumed
 from repro.pipeline.steps import Step, StepId
-
-if TYPE_CHECKING:
-    from repro.pipeline.store import ArtifactStore
 from repro.specs import (
     CheckpointSpec,
     GenerationSpec,
@@ -40,6 +38,9 @@ from repro.specs import (
     parse_mode,
 )
 from repro.specs.modes import ALL_PROJECTIONS
+
+if TYPE_CHECKING:
+    from repro.pipeline.store import ArtifactStore
 
 DEFAULT_ROWS = 10  # questions of a dataset that states neither limit nor n_rows (small smoke fixtures)
 REFERENCE_B = 14.77  # the model whose throughputs the assumptions give (R1-Distill-Qwen-14B): others scale by size
@@ -128,7 +129,8 @@ def mean_new_tokens(benchmark: str, max_new_tokens: int) -> float:
 
 def loglik_tokens(benchmark: str) -> float:
     """Assumed tokens per loglikelihood request of ``benchmark`` (its object's ``loglik_tokens``)."""
-    per = getattr(get_benchmark(benchmark), "loglik_tokens", None)
+    bench = get_benchmark(benchmark)
+    per = bench.loglik_tokens if isinstance(bench, LoglikelihoodBenchmark) else None
     if per is None:
         raise ReproError(f"the cost model has no request length for benchmark {benchmark!r}",
                          f"give its Benchmark a loglik_tokens=Assumed(...) (repro/benchmarks/{benchmark}.py)")

@@ -81,7 +81,7 @@ def local_judge(model_path: Path, backend: str, decoding: DecodingSpec,
 
 def scorable() -> tuple[str, ...]:
     """The benchmarks whose responses can be scored from a file (those that generate text)."""
-    return tuple(name for name, b in BENCHMARKS.items() if b.rescorable)
+    return tuple(name for name, b in BENCHMARKS.items() if not b.loglikelihood)
 
 
 def rescore(benchmark: str, path: Path, profile: Profile, judge_path: Path | None = None, backend: str = "hf",
