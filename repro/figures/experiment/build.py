@@ -109,11 +109,6 @@ def figure_recipe(exp: Experiment, number: int, deviations: tuple[str, ...] = ()
                         trains=trains, deviations=profile.deviations + deviations + shared)
 
 
-def _at(path: Path | None, loc: list, problem: str, fix: str) -> ReproError:
-    return located(path, loc, problem, fix) if path is not None else ReproError(
-        f"{'.'.join(map(str, loc))}: {problem}", fix)
-
-
 def _build(exp: Experiment, path: Path | None, differ: bool = True) -> tuple[Profile, tuple[Panel, ...],
                                                                            tuple[TrainSpec, ...], tuple[str, ...]]:
     """The profile, panels, training runs and deviations of ``exp`` (read from ``path``, or a figure's own where
@@ -125,26 +120,26 @@ def _build(exp: Experiment, path: Path | None, differ: bool = True) -> tuple[Pro
     for b in exp.evaluation.benchmarks:  # (a loglikelihood benchmark, cap 0, decodes nothing)
         own = profile.benchmarks[b].decoding.max_new_tokens if b in profile.benchmarks else None
         if cap is not None and own and cap > own:
-            raise _at(path, ["evaluation", "decoding", "max_new_tokens"], f"max_new_tokens {cap} is more than "
-                      f"the {profile.name} profile's {own} for {b}", f"use at most {own}")
+            raise located(path, ["evaluation", "decoding", "max_new_tokens"], f"max_new_tokens {cap} is more than "
+                          f"the {profile.name} profile's {own} for {b}", f"use at most {own}")
     if dec:
         profile = profile.with_decoding(tuple(exp.evaluation.benchmarks), **dec)
     benches = [exp.evaluation.safety, *exp.evaluation.benchmarks]
     for i, b in enumerate(benches):
         if b not in profile.benchmarks:
             where = ["evaluation", "safety"] if i == 0 else ["evaluation", "benchmarks", i - 1]
-            raise _at(path, where, f"benchmark {b!r} does not exist in the {profile.name} profile",
-                      f"use one of: {', '.join(profile.benchmarks)}")
+            raise located(path, where, f"benchmark {b!r} does not exist in the {profile.name} profile",
+                          f"use one of: {', '.join(profile.benchmarks)}")
     for i, r in enumerate(exp.runs):
         if r.model not in exp.models:
-            raise _at(path, ["runs", i, "model"], f"{r.model!r} is not a model of the file's [models]",
-                      f"use one of: {', '.join(exp.models)}")
+            raise located(path, ["runs", i, "model"], f"{r.model!r} is not a model of the file's [models]",
+                          f"use one of: {', '.join(exp.models)}")
     models = {}
     for k, m in exp.models.items():
         try:
             models[k] = paper_model(m)
         except ReproError as exc:
-            raise _at(path, ["models", k, "registry"], exc.problem, exc.fix) from None
+            raise located(path, ["models", k, "registry"], exc.problem, exc.fix) from None
     _bounded(path, exp, profile, models)
     drawn: dict[tuple, str] = {}  # (stand-in, its runs) -> the first model key drawn with them
     for key, model in models.items():
@@ -160,7 +155,7 @@ def _build(exp: Experiment, path: Path | None, differ: bool = True) -> tuple[Pro
             try:
                 seeds = _trains(profile, model, r)
             except ReproError as exc:
-                raise _at(path, ["runs", exp.runs.index(r), "mode"], exc.problem, exc.fix) from None
+                raise located(path, ["runs", exp.runs.index(r), "mode"], exc.problem, exc.fix) from None
             trains += seeds
             ckpts = [c for t in seeds for c in profile.checkpoints(t)
                      if r.evaluate_epochs is None or c.epoch in r.evaluate_epochs]
@@ -200,14 +195,14 @@ def _bounded(path: Path | None, exp: Experiment, profile: Profile, models: dict[
         try:
             epochs = r.epochs or profile.train(models[r.model], in_profile(profile, models[r.model], r.mode)).epochs
         except ReproError as exc:
-            raise _at(path, ["runs", i, "mode"], exc.problem, exc.fix) from None
+            raise located(path, ["runs", i, "mode"], exc.problem, exc.fix) from None
         late = [e for e in r.evaluate_epochs or () if e > epochs]
         if late:
-            raise _at(path, ["runs", i, "evaluate_epochs"], f"epoch {late[0]} is after the run's last "
+            raise located(path, ["runs", i, "evaluate_epochs"], f"epoch {late[0]} is after the run's last "
                           f"({epochs} epochs)", f"evaluate epochs from 1 to {epochs}, or raise epochs")
         total += len(r.seeds or profile.train_seeds) * len(r.evaluate_epochs or range(epochs))
         if total > MAX_CHECKPOINTS:
-            raise _at(path, ["runs", i], f"the file evaluates more than {MAX_CHECKPOINTS} checkpoints "
+            raise located(path, ["runs", i], f"the file evaluates more than {MAX_CHECKPOINTS} checkpoints "
                           f"(runs x seeds x evaluated epochs)", "evaluate fewer epochs (evaluate_epochs), seeds or runs")
 
 

@@ -201,19 +201,25 @@ def load(path: Path) -> Experiment:
         raise _one_line(path, text, exc) from None
 
 
-def located(path: Path, loc: list, problem: str, fix: str) -> ReproError:
+def _key(loc: list[str]) -> str:
+    """A key path as the file spells it: ``runs[1].mode``."""
+    return "".join(f"[{x}]" if x.isdigit() else f".{x}" for x in loc).lstrip(".") or "top level"
+
+
+def located(path: Path | None, loc: list, problem: str, fix: str) -> ReproError:
     """One line naming the file, the line of ``loc`` (a key path such as ``["runs", 1, "mode"]``), the key, the
-    problem and the fix."""
+    problem and the fix; without a file (a figure's own experiment), the key, the problem and the fix."""
     loc = [str(x) for x in loc]
-    key = "".join(f"[{x}]" if x.isdigit() else f".{x}" for x in loc).lstrip(".") or "top level"
-    return ReproError(f"{path}:{_line(path.read_text(encoding='utf-8'), loc)}: {key}: {problem}", fix)
+    if path is None:
+        return ReproError(f"{_key(loc)}: {problem}", fix)
+    return ReproError(f"{path}:{_line(path.read_text(encoding='utf-8'), loc)}: {_key(loc)}: {problem}", fix)
 
 
 def _one_line(path: Path, text: str, exc: ValidationError) -> ReproError:
     # A misspelled key often also leaves a required one missing: the unknown key is the one to report.
     err = sorted(exc.errors(), key=lambda x: x["type"] != "extra_forbidden")[0]
     loc = [str(x) for x in err["loc"] if not str(x).startswith("function-")]
-    key = "".join(f"[{x}]" if x.isdigit() else f".{x}" for x in loc).lstrip(".") or "top level"
+    key = _key(loc)
     msg, kind = err["msg"].removeprefix("Value error, "), err["type"]
     fix = FIXES.get(kind, "correct the value")
     if kind == "extra_forbidden":
