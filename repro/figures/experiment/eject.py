@@ -7,9 +7,11 @@ import json
 
 from repro.errors import ReproError
 from repro.figures.experiment.schema import Experiment
+from repro.figures.registry import FIGURES
 from repro.profiles import Profile
 
-EJECTABLE = (2, 3, 4, 5, 6, 9, 10, 11, 12)  # figures of safety-reasoning panels over training checkpoints
+# The figures whose module makes its runs as an experiment (safety-reasoning panels over training checkpoints).
+EJECTABLE = tuple(n for n, module in FIGURES.items() if hasattr(module, "experiment"))
 
 
 def _toml(value) -> str:
@@ -47,8 +49,6 @@ def to_toml(exp: Experiment) -> str:
 
 def eject(number: int, profile: Profile) -> str:
     """The experiment file of figure ``number`` in ``profile``."""
-    from repro.figures.registry import figure_module
-
     if number not in EJECTABLE:
         raise ReproError(f"figure {number} is not ejectable (its shape is not one of safety-reasoning panels over "
                          "training checkpoints)", f"eject one of: {', '.join(map(str, EJECTABLE))}")
@@ -56,4 +56,4 @@ def eject(number: int, profile: Profile) -> str:
     header = (f"# Figure {number} of the paper as an experiment file (repro eject {number} --profile "
               f"{profile.variant}).\n# `repro run` on this file plans exactly the steps `repro figure` plans; edit "
               "it to change the protocol.\n")
-    return header + to_toml(figure_module(number).experiment(profile))
+    return header + to_toml(FIGURES[number].experiment(profile))
